@@ -11,7 +11,7 @@ from . import compat
 
 compat.apply_all()
 
-from . import datasets  # noqa: E402,F401
+from . import datasets, evaluation  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
-__all__ = ['__version__', 'compat', 'datasets']
+__all__ = ['__version__', 'compat', 'datasets', 'evaluation']

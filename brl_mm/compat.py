@@ -115,7 +115,7 @@ def _shim_multimodal_guard() -> bool:
 _logger = logging.getLogger('brl_mm')
 
 
-def load_trusted_checkpoint(filename: str, map_location=None):
+def load_from_local_trusted(filename: str, map_location=None):
     """Load a local checkpoint file that the user named.
 
     Tries ``torch.load(weights_only=True)`` first; mmengine checkpoints hold
@@ -154,7 +154,7 @@ def load_trusted_checkpoint(filename: str, map_location=None):
 def _shim_trusted_checkpoint_loading() -> bool:
     from mmengine.runner.checkpoint import CheckpointLoader
     CheckpointLoader.register_scheme(
-        prefixes='', loader=load_trusted_checkpoint, force=True)
+        prefixes='', loader=load_from_local_trusted, force=True)
     return True
 
 
@@ -221,6 +221,9 @@ def apply_all() -> List[str]:
     Returns:
         list[str]: Names of the shims that changed something so far.
     """
+    # mmcv-lite has no compiled ops; the GCN path never needs them.
+    warnings.filterwarnings(
+        'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     disabled = _disabled()
     for name, shim in SHIMS.items():
         if name in _APPLIED or name in disabled or 'all' in disabled:

@@ -1,4 +1,14 @@
 """Datasets, skeleton layouts and the synthetic long-tailed data generator."""
+from .dataset_utils import dataset_class_counts, unwrap_dataset
 from .layouts import LAYOUTS, SkeletonLayout, get_layout
+from .long_tail import (counts_from_labels, lt_class_counts, select_lt_subset,
+                        split_by_shot)
+from .lt_pose_dataset import (LongTailPoseDataset, packaged_lt_splits,
+                              resolve_lt_split_file)
 
-__all__ = ['LAYOUTS', 'SkeletonLayout', 'get_layout']
+__all__ = [
+    'LAYOUTS', 'SkeletonLayout', 'get_layout', 'LongTailPoseDataset',
+    'counts_from_labels', 'lt_class_counts', 'select_lt_subset',
+    'split_by_shot', 'packaged_lt_splits', 'resolve_lt_split_file',
+    'dataset_class_counts', 'unwrap_dataset'
+]

@@ -1,0 +1,71 @@
+"""What ``tools/train.py`` and ``tools/test.py`` share: work dirs, the
+distributed backend and building mmengine's Runner."""
+import glob
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+
+def default_work_dir(config_path: str) -> str:
+    """``./work_dirs/<config name>``, mmaction's default."""
+    return osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def select_dist_backend(cfg: Config, cuda_available: Optional[bool] = None
+                        ) -> str:
+    """Use ``gloo`` instead of ``nccl`` on machines without CUDA.
+
+    The configs ask for nccl (the right choice on GPUs); a CPU-only
+    ``torchrun`` job (tests, debugging) needs gloo. An explicit backend other
+    than nccl is left alone.
+
+    Args:
+        cfg (Config): The config; ``env_cfg.dist_cfg.backend`` is updated.
+        cuda_available (bool, optional): Override ``torch.cuda.is_available()``
+            (for tests).
+
+    Returns:
+        str: The backend that the config now names.
+    """
+    if cuda_available is None:
+        import torch
+        cuda_available = torch.cuda.is_available()
+    env_cfg = cfg.setdefault('env_cfg', {})
+    dist_cfg = env_cfg.setdefault('dist_cfg', {})
+    backend = dist_cfg.get('backend', 'nccl')
+    if backend == 'nccl' and not cuda_available:
+        backend = 'gloo'
+    dist_cfg['backend'] = backend
+    return backend
+
+
+def check_work_dir(work_dir: str, resume, overwrite: bool = False) -> None:
+    """Refuse to train a new run over the checkpoints of an earlier one.
+
+    mmengine would silently replace ``epoch_N.pth`` of the earlier run.
+
+    Args:
+        work_dir (str): The run's work dir.
+        resume: ``--resume`` (None/False when not resuming).
+        overwrite (bool): The user asked to overwrite (``--overwrite``).
+    """
+    if resume or overwrite:
+        return
+    found = sorted(glob.glob(osp.join(work_dir, '*.pth')))
+    if found:
+        names = ', '.join(osp.basename(p) for p in found[:3])
+        raise FileExistsError(
+            f'work dir {work_dir} already holds checkpoints of an earlier run '
+            f'({names}{", ..." if len(found) > 3 else ""}). To continue that '
+            'run pass --resume; to keep it and start afresh pass another '
+            '--work-dir; to replace it pass --overwrite.')
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Build the Runner the way mmaction's tools do (``runner_type`` aware)."""
+    if 'runner_type' in cfg:
+        from mmaction.registry import RUNNERS
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)

@@ -1,0 +1,17 @@
+# The embedded default: brl_mm's synthetic long-tailed NTU-25 3D skeletons
+# (tools/data/generate_synthetic_lt.py writes the pickle; 20 classes, n_max 200,
+# IF=100 in xsub_train, 30 samples per class of unseen subjects in xsub_val).
+# Same pipelines as the NTU benchmark; only the data changes.
+_base_ = './ntu60_xsub_lt_3d.py'
+
+ann_file = 'data/synthetic/synthetic_lt_ntu25.pkl'
+num_classes = 20
+
+train_dataloader = dict(
+    dataset=dict(
+        dataset=dict(
+            ann_file=ann_file, num_classes=num_classes, lt_split_file=None)))
+val_dataloader = dict(
+    dataset=dict(ann_file=ann_file, num_classes=num_classes))
+test_dataloader = dict(
+    dataset=dict(ann_file=ann_file, num_classes=num_classes))

@@ -1,0 +1,189 @@
+"""Each compat shim fixes a real failure: with the shim switched off
+(BRL_MM_DISABLE_COMPAT) the same code fails."""
+import textwrap
+
+import pytest
+
+from conftest import run_python
+
+
+def _run(code: str, disable: str = '', **env):
+    env = dict(env)
+    env['BRL_MM_DISABLE_COMPAT'] = disable
+    return run_python(textwrap.dedent(code), env=env)
+
+
+# ------------------------------------------------------------- drn_stub
+IMPORT_MODELS = """
+import brl_mm
+import mmaction.models
+from mmaction.registry import MODELS
+print('STGCN' in MODELS.module_dict)
+"""
+
+
+def test_drn_stub_lets_mmaction_models_import():
+    result = _run(IMPORT_MODELS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith('True')
+
+
+def test_without_drn_stub_mmaction_models_fails():
+    result = _run(IMPORT_MODELS, disable='drn_stub')
+    assert result.returncode != 0
+    assert "No module named 'mmaction.models.localizers.drn'" in result.stderr
+
+
+def test_drn_placeholder_explains_itself():
+    result = _run("""
+        import brl_mm
+        from mmaction.models.localizers import DRN
+        try:
+            DRN()
+        except ImportError as e:
+            print('ERR', e)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert 'ERR DRN is missing from the mmaction2 1.2.0 wheel' in result.stdout
+
+
+# ----------------------------------------------------- multimodal_guard
+@pytest.fixture
+def fake_transformers_5(tmp_path):
+    """A transformers 5.0.0 distribution that lacks what VindLU imports."""
+    pkg = tmp_path / 'transformers'
+    pkg.mkdir()
+    (pkg / '__init__.py').write_text("__version__ = '5.0.0'\n")
+    info = tmp_path / 'transformers-5.0.0.dist-info'
+    info.mkdir()
+    (info / 'METADATA').write_text(
+        'Metadata-Version: 2.1\nName: transformers\nVersion: 5.0.0\n')
+    return str(tmp_path)
+
+
+def test_multimodal_guard_with_transformers_5(fake_transformers_5):
+    result = _run(IMPORT_MODELS, PYTHONPATH=fake_transformers_5)
+    assert result.returncode == 0, result.stderr
+    assert 'transformers >= 5 is installed' in result.stderr
+    # mmaction's placeholders are registered instead of the real models
+    check = _run(
+        """
+        import brl_mm, mmaction.models
+        from mmaction.registry import MODELS
+        try:
+            MODELS.build(dict(type='VindLUVQA'))
+        except ImportError as e:
+            print('placeholder:', 'multi-modal' in str(e))
+        """, PYTHONPATH=fake_transformers_5)
+    assert 'placeholder: True' in check.stdout, check.stderr
+
+
+def test_without_multimodal_guard_transformers_5_breaks(fake_transformers_5):
+    result = _run(
+        IMPORT_MODELS,
+        disable='multimodal_guard',
+        PYTHONPATH=fake_transformers_5)
+    assert result.returncode != 0
+    assert "No module named 'transformers.models'" in result.stderr
+
+
+# ------------------------------------------ trusted_checkpoint_loading
+LOAD_CKPT = """
+import torch, brl_mm
+from mmengine.logging import MessageHub
+from mmengine.runner import load_checkpoint
+model = torch.nn.Linear(3, 2)
+hub = MessageHub.get_instance('compat-test')
+hub.update_scalar('train/loss', 0.5)
+torch.save(dict(state_dict=model.state_dict(),
+                message_hub=hub.state_dict(), meta=dict(epoch=1)), {path!r})
+fresh = torch.nn.Linear(3, 2)
+load_checkpoint(fresh, {path!r})
+print('equal', torch.equal(fresh.weight, model.weight))
+"""
+
+
+def test_trusted_loading_reads_mmengine_checkpoints(tmp_path):
+    code = LOAD_CKPT.format(path=str(tmp_path / 'epoch_1.pth'))
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    assert 'equal True' in result.stdout
+    assert 'weights_only=False because you named it' in (
+        result.stdout + result.stderr)
+
+
+def test_without_trusted_loading_mmengine_checkpoints_fail(tmp_path):
+    code = LOAD_CKPT.format(path=str(tmp_path / 'epoch_1.pth'))
+    result = _run(code, disable='trusted_checkpoint_loading')
+    assert result.returncode != 0
+    assert 'weights_only' in result.stderr
+
+
+def test_plain_tensor_checkpoints_stay_on_the_safe_path(tmp_path):
+    result = _run(f"""
+        import torch, brl_mm
+        from brl_mm.compat import load_from_local_trusted
+        torch.save(dict(w=torch.ones(2)), {str(tmp_path / 'w.pth')!r})
+        print(load_from_local_trusted({str(tmp_path / 'w.pth')!r})['w'].sum())
+    """)
+    assert result.returncode == 0, result.stderr
+    assert 'tensor(2.)' in result.stdout
+    assert 'weights_only=False' not in result.stdout + result.stderr
+
+
+def test_missing_checkpoint_names_the_file(tmp_path):
+    from brl_mm.compat import load_from_local_trusted
+    missing = str(tmp_path / 'nope.pth')
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        load_from_local_trusted(missing)
+
+
+# ------------------------------------------- pkg_resources_free_config
+INHERIT_STOCK = """
+import sys, tempfile, os
+sys.modules['pkg_resources'] = None   # as with setuptools >= 82
+import brl_mm
+from mmengine.config import Config
+d = tempfile.mkdtemp()
+path = os.path.join(d, 'child.py')
+with open(path, 'w') as f:
+    f.write("_base_ = 'mmaction::skeleton/stgcnpp/"
+            "stgcnpp_8xb16-joint-u100-80e_ntu60-xsub-keypoint-3d.py'\\n"
+            "model = dict(cls_head=dict(num_classes=7))\\n")
+cfg = Config.fromfile(path)
+print(cfg.model.backbone.type, cfg.model.cls_head.num_classes)
+"""
+
+
+def test_mmaction_inheritance_without_pkg_resources():
+    result = _run(INHERIT_STOCK)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith('STGCN 7')
+
+
+def test_without_shim_inheritance_needs_pkg_resources():
+    result = _run(INHERIT_STOCK, disable='pkg_resources_free_config')
+    assert result.returncode != 0
+    assert 'pkg_resources' in result.stderr
+
+
+def test_installed_path_helpers():
+    import os.path as osp
+
+    from brl_mm import compat
+    assert compat.is_installed('mmaction2')
+    assert not compat.is_installed('surely-not-a-package-xyz')
+    path = compat.get_installed_path('mmaction2')
+    assert osp.basename(path) == 'mmaction'
+    assert osp.isdir(osp.join(path, '.mim', 'configs', 'skeleton'))
+
+
+def test_disable_switch_controls_which_shims_apply():
+    code = 'import brl_mm; print(brl_mm.compat.apply_all())'
+    assert _run(code, disable='all').stdout.strip() == '[]'
+    some = _run(code, disable='drn_stub,pkg_resources_free_config')
+    assert some.stdout.strip() == "['trusted_checkpoint_loading']"
+    default = _run(code)
+    assert default.stdout.strip() == (
+        "['drn_stub', 'trusted_checkpoint_loading', "
+        "'pkg_resources_free_config']")

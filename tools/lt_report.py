@@ -1,0 +1,64 @@
+"""Print top-1 / mean-class / many / medium / few accuracy of prediction dumps.
+
+    python tools/lt_report.py preds.pkl --config configs/brl/synthetic_lt.py
+
+The training class counts (for the many/medium/few groups) come from the
+config's training dataset (``--config``) or from ``--train-counts 600,400,...``.
+"""
+import argparse
+
+import numpy as np
+
+import brl_mm  # noqa: F401
+from brl_mm.datasets import dataset_class_counts
+from brl_mm.evaluation import format_lt_table, load_dump, long_tail_accuracy
+
+
+def train_counts_from_config(config: str) -> np.ndarray:
+    """Build the config's training dataset and read its class counts."""
+    from mmaction.registry import DATASETS
+    from mmaction.utils import register_all_modules
+    from mmengine.config import Config
+    register_all_modules()
+    cfg = Config.fromfile(config)
+    dataset_cfg = cfg.train_dataloader.dataset
+    dataset = DATASETS.build(dataset_cfg)
+    return dataset_class_counts(dataset)
+
+
+def main(argv=None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('dumps', nargs='+', help='tools/test.py --dump files')
+    parser.add_argument('--names', nargs='+', help='row names (default: file)')
+    parser.add_argument('--config', help='config whose training set gives '
+                        'the class counts')
+    parser.add_argument('--train-counts', help='comma-separated class counts')
+    parser.add_argument('--many-thr', type=int, default=100)
+    parser.add_argument('--few-thr', type=int, default=20)
+    args = parser.parse_args(argv)
+    counts = None
+    if args.train_counts:
+        counts = np.array([int(c) for c in args.train_counts.split(',')])
+    elif args.config:
+        counts = train_counts_from_config(args.config)
+    names = args.names or args.dumps
+    if len(names) != len(args.dumps):
+        parser.error('--names needs one name per dump')
+    rows = {}
+    for name, path in zip(names, args.dumps):
+        scores, labels, _ = load_dump(path)
+        rows[name] = long_tail_accuracy(scores, labels, counts,
+                                        args.many_thr, args.few_thr)
+    table = format_lt_table(rows)
+    print(table)
+    if counts is not None:
+        groups = next(iter(rows.values()))['groups']
+        print(f'(accuracy in %; shot groups by training count: many > '
+              f'{args.many_thr}: {len(groups["many"])} classes, medium: '
+              f'{len(groups["medium"])}, few < {args.few_thr}: '
+              f'{len(groups["few"])}; mean_class averages all classes)')
+    return table
+
+
+if __name__ == '__main__':
+    main()
