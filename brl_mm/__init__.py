@@ -11,7 +11,9 @@ from . import compat
 
 compat.apply_all()
 
-from . import datasets, evaluation  # noqa: E402,F401
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
-__all__ = ['__version__', 'compat', 'datasets', 'evaluation']
+__all__ = [
+    '__version__', 'compat', 'datasets', 'engine', 'evaluation', 'models'
+]

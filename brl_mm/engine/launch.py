@@ -32,12 +32,14 @@ def select_dist_backend(cfg: Config, cuda_available: Optional[bool] = None
     if cuda_available is None:
         import torch
         cuda_available = torch.cuda.is_available()
-    env_cfg = cfg.setdefault('env_cfg', {})
-    dist_cfg = env_cfg.setdefault('dist_cfg', {})
+    env_cfg = dict(cfg.get('env_cfg') or {})
+    dist_cfg = dict(env_cfg.get('dist_cfg') or {})
     backend = dist_cfg.get('backend', 'nccl')
     if backend == 'nccl' and not cuda_available:
         backend = 'gloo'
     dist_cfg['backend'] = backend
+    env_cfg['dist_cfg'] = dist_cfg
+    cfg.env_cfg = env_cfg
     return backend
 
 

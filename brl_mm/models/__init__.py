@@ -1,0 +1,1 @@
+"""Model-side components registered into mmaction's MODELS registry."""
