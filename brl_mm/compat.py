@@ -26,6 +26,12 @@ shim). The names are the keys of :data:`SHIMS`:
     mmengine 0.10.7 resolves ``mmaction::`` config inheritance through
     ``pkg_resources``, which setuptools >= 82 removed. We give mmengine's
     config loader ``importlib.metadata`` based replacements.
+``cpu_distributed``
+    mmengine 0.10.7's ``init_dist`` calls ``torch.cuda.set_device`` for the
+    pytorch launcher, which fails on machines without CUDA, so a CPU
+    ``torchrun`` job (gloo) cannot start. Without CUDA we initialise the
+    process group directly. (The DDP wrapper's ``device_ids`` are set by
+    :func:`brl_mm.engine.configure_distributed`.)
 """
 import importlib
 import importlib.util
@@ -207,11 +213,33 @@ def _shim_pkg_resources_free_config() -> bool:
     return True
 
 
+# ------------------------------------------------------- cpu_distributed
+def _shim_cpu_distributed() -> bool:
+    import torch
+    from mmengine.dist import utils as dist_utils
+    original = dist_utils._init_dist_pytorch
+    if getattr(original, '_brl_mm_cpu_aware', False):
+        return True
+
+    def init_dist_pytorch(backend: str, init_backend: str = 'torch',
+                          **kwargs) -> None:
+        if torch.cuda.is_available() or init_backend != 'torch':
+            return original(backend, init_backend=init_backend, **kwargs)
+        if backend == 'nccl':
+            backend = 'gloo'  # nccl needs CUDA
+        torch.distributed.init_process_group(backend=backend, **kwargs)
+
+    init_dist_pytorch._brl_mm_cpu_aware = True
+    dist_utils._init_dist_pytorch = init_dist_pytorch
+    return True
+
+
 SHIMS: Dict[str, Callable[[], bool]] = {
     'drn_stub': _shim_drn_stub,
     'multimodal_guard': _shim_multimodal_guard,
     'trusted_checkpoint_loading': _shim_trusted_checkpoint_loading,
     'pkg_resources_free_config': _shim_pkg_resources_free_config,
+    'cpu_distributed': _shim_cpu_distributed,
 }
 
 

@@ -69,3 +69,43 @@ def run_python(code: str, env: Optional[dict] = None,
     return subprocess.run([PYTHON, '-c', code], capture_output=True,
                           text=True, env=full_env, cwd=cwd or REPO,
                           timeout=300)
+
+
+def shrink_config(cfg, ann_file: str, num_classes: int, clip_len: int = 8,
+                  test_clips: int = 2, base_channels: int = 8):
+    """Shrink a brl-mm config to seconds on a CPU: tiny ST-GCN++ (2 stages),
+    short clips, no loader workers, the given data everywhere."""
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if loader is None:
+            continue
+        loader.update(batch_size=8, num_workers=0, persistent_workers=False)
+        dataset = loader.dataset
+        if split == 'train' and dataset.type == 'RepeatDataset':
+            dataset.times = 1
+            dataset = dataset.dataset
+        dataset.update(ann_file=ann_file, num_classes=num_classes)
+        if dataset.get('lt_split_file'):
+            dataset.lt_split_file = None  # a benchmark list: not these ids
+        for transform in dataset.pipeline:
+            if transform.type == 'UniformSampleFrames':
+                transform.clip_len = clip_len
+                if split == 'test':
+                    transform.num_clips = test_clips
+    cfg.model.backbone.update(base_channels=base_channels, num_stages=2,
+                              inflate_stages=[], down_stages=[])
+    cfg.model.cls_head.update(num_classes=num_classes,
+                              in_channels=base_channels)
+    cfg.default_hooks.logger.interval = 1
+    return cfg
+
+
+@pytest.fixture(scope='session')
+def synthetic_pickle(tmp_path_factory):
+    """A small synthetic long-tailed NTU-25 dataset (4 classes)."""
+    from brl_mm.datasets import generate_synthetic_lt
+    path = str(tmp_path_factory.mktemp('synthetic') / 'syn.pkl')
+    data = generate_synthetic_lt(path, num_classes=4, n_max=8,
+                                 imbalance_factor=4, val_per_class=3,
+                                 min_frames=16, max_frames=24, seed=0)
+    return dict(path=path, data=data, num_classes=4)

@@ -178,12 +178,59 @@ def test_installed_path_helpers():
     assert osp.isdir(osp.join(path, '.mim', 'configs', 'skeleton'))
 
 
-def test_disable_switch_controls_which_shims_apply():
-    code = 'import brl_mm; print(brl_mm.compat.apply_all())'
-    assert _run(code, disable='all').stdout.strip() == '[]'
-    some = _run(code, disable='drn_stub,pkg_resources_free_config')
-    assert some.stdout.strip() == "['trusted_checkpoint_loading']"
-    default = _run(code)
-    assert default.stdout.strip() == (
+def test_disable_switch_controls_which_shims_apply(monkeypatch):
+    from brl_mm import compat
+    calls = []
+
+    def shim(name):
+        return lambda: calls.append(name) or True
+
+    monkeypatch.setattr(compat, 'SHIMS', dict(a=shim('a'), b=shim('b'),
+                                              c=shim('c')))
+    monkeypatch.setattr(compat, '_APPLIED', [])
+    monkeypatch.setenv('BRL_MM_DISABLE_COMPAT', ' b, c ')
+    assert compat.apply_all() == ['a']
+    monkeypatch.setenv('BRL_MM_DISABLE_COMPAT', '')
+    assert compat.apply_all() == ['a', 'b', 'c']
+    assert calls == ['a', 'b', 'c']  # each shim runs once
+    monkeypatch.setattr(compat, '_APPLIED', [])
+    monkeypatch.setenv('BRL_MM_DISABLE_COMPAT', 'all')
+    assert compat.apply_all() == []
+
+
+def test_default_shims_on_this_stack():
+    result = _run('import brl_mm; print(brl_mm.compat.apply_all())')
+    assert result.stdout.strip() == (
         "['drn_stub', 'trusted_checkpoint_loading', "
-        "'pkg_resources_free_config']")
+        "'pkg_resources_free_config', 'cpu_distributed']")
+
+
+# ------------------------------------------------------- cpu_distributed
+INIT_DIST = """
+import socket, brl_mm, torch
+from mmengine.dist import init_dist, get_world_size
+init_dist('pytorch', backend='gloo')
+print('world', get_world_size(), torch.distributed.get_backend())
+"""
+
+
+def _dist_env():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    return dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
+                MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port),
+                CUDA_VISIBLE_DEVICES='')
+
+
+def test_cpu_distributed_init_without_cuda():
+    result = _run(INIT_DIST, **_dist_env())
+    assert result.returncode == 0, result.stderr
+    assert 'world 1 gloo' in result.stdout
+
+
+def test_without_cpu_distributed_init_needs_cuda():
+    result = _run(INIT_DIST, disable='cpu_distributed', **_dist_env())
+    assert result.returncode != 0
+    assert '_cuda_setDevice' in result.stderr  # torch.cuda.set_device

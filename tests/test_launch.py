@@ -2,7 +2,8 @@
 import pytest
 from mmengine.config import Config
 
-from brl_mm.engine import check_work_dir, default_work_dir, select_dist_backend
+from brl_mm.engine import (check_work_dir, configure_distributed,
+                           default_work_dir)
 
 
 def test_default_work_dir_follows_mmaction():
@@ -16,7 +17,7 @@ def test_default_work_dir_follows_mmaction():
 def test_backend_falls_back_to_gloo_without_cuda(asked, cuda, expected):
     cfg = Config(dict(env_cfg=dict(dist_cfg=dict(backend=asked)))
                  if asked else {})
-    assert select_dist_backend(cfg, cuda_available=cuda) == expected
+    assert configure_distributed(cfg, cuda_available=cuda) == expected
     assert cfg.env_cfg.dist_cfg.backend == expected
 
 
@@ -28,3 +29,21 @@ def test_work_dir_with_checkpoints_is_protected(tmp_path):
         check_work_dir(str(tmp_path), resume=None)
     check_work_dir(str(tmp_path), resume=True)
     check_work_dir(str(tmp_path), resume=None, overwrite=True)
+
+
+@pytest.mark.parametrize('launcher, cuda, wrapped', [
+    ('pytorch', False, True), ('pytorch', True, False), ('none', False, False)])
+def test_cpu_ddp_gets_no_device_ids(launcher, cuda, wrapped):
+    cfg = Config(dict(launcher=launcher))
+    configure_distributed(cfg, cuda_available=cuda)
+    if wrapped:
+        assert cfg.model_wrapper_cfg == dict(
+            type='MMDistributedDataParallel', device_ids=None,
+            broadcast_buffers=False, find_unused_parameters=False)
+    else:
+        assert 'model_wrapper_cfg' not in cfg
+    custom = Config(dict(launcher='pytorch', model_wrapper_cfg=dict(
+        type='MMDistributedDataParallel', find_unused_parameters=True)))
+    configure_distributed(custom, cuda_available=False)
+    assert custom.model_wrapper_cfg.find_unused_parameters is True
+    assert 'device_ids' not in custom.model_wrapper_cfg

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=$(bash tools/setup_env.sh)
 CONFIG=${CONFIG:-configs/brl/synthetic_lt_cpu.py}
-DATA=data/synthetic/synthetic_lt_ntu25.pkl
+DATA=data/skeleton/synthetic_lt_ntu.pkl
 WORK_DIR=${WORK_DIR:-work_dirs/demo_$(date +%Y%m%d_%H%M%S)}
 
 if [ ! -f "$DATA" ]; then

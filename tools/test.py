@@ -10,7 +10,8 @@ import argparse
 import os
 
 import brl_mm  # noqa: F401  (compat shims + registration, before mmaction)
-from brl_mm.engine import build_runner, default_work_dir, select_dist_backend
+from brl_mm.engine import (build_runner, configure_distributed,
+                           default_work_dir)
 from mmengine.config import Config, DictAction
 
 
@@ -69,7 +70,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(
         args.config)
     cfg.load_from = args.checkpoint
-    select_dist_backend(cfg)
+    configure_distributed(cfg)
     return cfg
 
 

@@ -11,8 +11,8 @@ import argparse
 import os
 
 import brl_mm  # noqa: F401  (compat shims + registration, before mmaction)
-from brl_mm.engine import (build_runner, check_work_dir, default_work_dir,
-                           select_dist_backend)
+from brl_mm.engine import (build_runner, check_work_dir,
+                           configure_distributed, default_work_dir)
 from mmengine.config import Config, DictAction
 
 
@@ -87,7 +87,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.randomness = randomness
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    select_dist_backend(cfg)
+    configure_distributed(cfg)
     return cfg
 
 

@@ -13,16 +13,18 @@ def default_work_dir(config_path: str) -> str:
     return osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
 
 
-def select_dist_backend(cfg: Config, cuda_available: Optional[bool] = None
-                        ) -> str:
-    """Use ``gloo`` instead of ``nccl`` on machines without CUDA.
+def configure_distributed(cfg: Config,
+                          cuda_available: Optional[bool] = None) -> str:
+    """Make a config's distributed settings work on the machine at hand.
 
     The configs ask for nccl (the right choice on GPUs); a CPU-only
-    ``torchrun`` job (tests, debugging) needs gloo. An explicit backend other
-    than nccl is left alone.
+    ``torchrun`` job (tests, debugging) needs gloo, and its DDP wrapper must
+    not be given a CUDA device id. An explicit backend other than nccl and an
+    explicit ``model_wrapper_cfg`` are left alone.
 
     Args:
-        cfg (Config): The config; ``env_cfg.dist_cfg.backend`` is updated.
+        cfg (Config): The config; ``env_cfg.dist_cfg.backend`` and, without
+            CUDA in a distributed launch, ``model_wrapper_cfg`` are updated.
         cuda_available (bool, optional): Override ``torch.cuda.is_available()``
             (for tests).
 
@@ -40,6 +42,13 @@ def select_dist_backend(cfg: Config, cuda_available: Optional[bool] = None
     dist_cfg['backend'] = backend
     env_cfg['dist_cfg'] = dist_cfg
     cfg.env_cfg = env_cfg
+    launched = cfg.get('launcher', 'none') not in (None, 'none')
+    if launched and not cuda_available and not cfg.get('model_wrapper_cfg'):
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel',
+            device_ids=None,
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
     return backend
 
 

@@ -1,6 +1,6 @@
 # ST-GCN++ on the embedded synthetic long-tailed dataset, with the benchmark's
 # recipe (24 epochs over a 5x repeated training set). Generate the data first:
-#   python tools/data/generate_synthetic_lt.py --out data/synthetic/synthetic_lt_ntu25.pkl
+#   python tools/data/generate_synthetic_lt.py --out data/skeleton/synthetic_lt_ntu.pkl
 _base_ = [
     '../_base_/models/stgcnpp.py',
     '../_base_/datasets/synthetic_lt_3d.py',

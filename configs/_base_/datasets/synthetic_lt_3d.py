@@ -4,7 +4,7 @@
 # Same pipelines as the NTU benchmark; only the data changes.
 _base_ = './ntu60_xsub_lt_3d.py'
 
-ann_file = 'data/synthetic/synthetic_lt_ntu25.pkl'
+ann_file = 'data/skeleton/synthetic_lt_ntu.pkl'
 num_classes = 20
 
 train_dataloader = dict(
