@@ -1,1 +1,23 @@
 """Model-side components registered into mmaction's MODELS registry."""
+from . import losses  # noqa: F401,E402
+
+
+def _mmaction_models_importable() -> bool:
+    """graph.py and blending.py build on ``mmaction.models``, which imports
+    only with brl_mm's compat shims on (see BRL_MM_DISABLE_COMPAT)."""
+    import warnings
+    try:
+        import mmaction.models  # noqa: F401
+    except ImportError as error:
+        warnings.warn(
+            f'brl_mm: mmaction.models does not import ({error}); '
+            'RebalancedPartialMix and the table graph layouts (nw_ucla) are '
+            'not registered. Keep the compat shims on (unset '
+            'BRL_MM_DISABLE_COMPAT) to use them.')
+        return False
+    return True
+
+
+if _mmaction_models_importable():
+    from . import graph  # noqa: F401  (table layouts, e.g. nw_ucla, in Graph)
+    from .blending import RebalancedPartialMix  # noqa: F401

@@ -1,0 +1,4 @@
+"""Skeleton pipeline transforms registered in mmaction's TRANSFORMS."""
+from .augment import RandomRot, RandomScale, SpatialFlip, TemporalReverse
+
+__all__ = ['RandomScale', 'RandomRot', 'SpatialFlip', 'TemporalReverse']

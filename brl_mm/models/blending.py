@@ -1,0 +1,513 @@
+"""BRL's Rebalanced Partial Mixup as an mmaction2 batch blending.
+
+Use it as ``model.data_preprocessor.blending`` of any skeleton recognizer::
+
+    model = dict(
+        data_preprocessor=dict(
+            type='ActionDataPreprocessor',
+            blending=dict(type='RebalancedPartialMix', num_classes=60,
+                          layout='nturgb+d')))
+
+For ``int(ratio * B)`` distinct samples ``i`` of a training batch (inputs
+``(B, nc, M, T, V, C)``) and a partner ``j != i`` each, sample ``i`` keeps its
+upper-body joints and takes the partner's lower-body joints (same joint
+indices, all clips, persons and frames, read from the unmixed batch). Its
+label becomes ``alpha_i * onehot(y_i) + (1 - alpha_i) * onehot(y_j)`` with the
+rebalancing rule of the spec (section 1)::
+
+    alpha_i = 0      if n[y_i] > k_im * n[y_j]   (take the rarer label)
+    alpha_i = 1      if n[y_j] > k_im * n[y_i]   (keep the rarer label)
+    alpha_i = alpha  otherwise (default: the layout's upper-body share)
+
+where ``n`` are the training-set class counts. Every sample of the batch then
+carries a soft ``(num_classes,)`` float label (one-hot for the unmixed ones),
+so any loss that accepts soft labels (mmaction's ``CrossEntropyLoss``,
+brl_mm's losses) works unchanged.
+
+The whole blending is a handful of tensor operations on the input's device:
+no Python loop over samples, frames or joints (only the final
+``set_gt_label`` per data sample that mmaction's API needs), no host-device
+synchronisation, dtype-agnostic (fp32 / fp16 / bf16 inputs under AMP). By
+default it writes the ``k`` mixed rows into the freshly stacked batch it
+receives instead of copying the whole batch (``inplace=True``).
+Random choices come from torch's global RNG on the input's device
+(``torch.randperm`` / ``torch.randint`` / ``torch.multinomial``), which
+mmengine seeds with ``randomness=dict(seed=...)``; seeding torch repeats a
+run exactly.
+
+Class counts reach the blending through ``class_counts=`` or, with the
+:class:`~brl_mm.engine.hooks.DetachedScheduleHook`, through
+:meth:`RebalancedPartialMix.set_class_counts` before training.
+"""
+from typing import Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from mmaction.models.utils import BaseMiniBatchBlending
+from mmaction.registry import MODELS
+from mmaction.utils import SampleList
+
+from ..datasets.layouts import SkeletonLayout, get_layout
+
+__all__ = [
+    'RebalancedPartialMix', 'rebalanced_alpha', 'sample_mix_pairs',
+    'sample_legacy_mix_pairs', 'legacy_mixed_mask', 'partial_mix',
+    'legacy_partial_mix'
+]
+
+CountsLike = Union[Sequence[float], np.ndarray, torch.Tensor]
+DeviceLike = Union[str, torch.device]
+IndexPair = Tuple[torch.Tensor, torch.Tensor]
+
+
+# --------------------------------------------------------- functional core
+def rebalanced_alpha(own_counts: torch.Tensor, partner_counts: torch.Tensor,
+                     alpha: float, k_im: float) -> torch.Tensor:
+    """Per-pair label weight of the sample's own class (spec section 1.3).
+
+    Args:
+        own_counts (torch.Tensor): ``n[y_i]``, training count of each mixed
+            sample's class.
+        partner_counts (torch.Tensor): ``n[y_j]`` of the partners.
+        alpha (float): Weight when neither class dominates.
+        k_im (float): Imbalance factor that counts as "far more frequent".
+
+    Returns:
+        torch.Tensor: ``0`` where ``n[y_i] > k_im * n[y_j]``, ``1`` where
+        ``n[y_j] > k_im * n[y_i]``, ``alpha`` otherwise (float32).
+    """
+    own = own_counts.float()
+    partner = partner_counts.float()
+    mid = torch.full_like(own, float(alpha))
+    return torch.where(
+        own > k_im * partner, torch.zeros_like(own),
+        torch.where(partner > k_im * own, torch.ones_like(own), mid))
+
+
+def sample_mix_pairs(batch_size: int,
+                     num_mixed: int,
+                     device: DeviceLike = 'cpu') -> IndexPair:
+    """Draw ``num_mixed`` distinct samples and a partner ``j != i`` each.
+
+    Args:
+        batch_size (int): ``B`` (at least 2 when ``num_mixed > 0``).
+        num_mixed (int): ``k``, at most ``B``.
+        device (str | torch.device): Where to draw (torch's global RNG of
+            that device).
+
+    Returns:
+        tuple[torch.Tensor, torch.Tensor]: ``chosen`` and ``partners``, both
+        int64 of shape ``(k,)``; partners are uniform over the other ``B-1``
+        samples (they may repeat, and may themselves be chosen).
+    """
+    if num_mixed > 0 and batch_size < 2:
+        raise ValueError('partial mixup needs a batch of at least 2 samples')
+    chosen = torch.randperm(batch_size, device=device)[:num_mixed]
+    offsets = torch.randint(1,
+                            max(batch_size, 2), (num_mixed, ),
+                            device=device)
+    return chosen, (chosen + offsets) % batch_size
+
+
+def sample_legacy_mix_pairs(batch_size: int,
+                            num_chosen: int,
+                            device: DeviceLike = 'cpu') -> IndexPair:
+    """The original code's choice of mixed samples and partners, vectorized.
+
+    The original iterates ``for idx in data_list`` while removing each mixed
+    ``idx`` from that same list (its partner list aliases it, spec deviation
+    3). Removing the current element makes the loop skip the next one, so in
+    every run of consecutive chosen indices only the 1st, 3rd, 5th, ... is
+    mixed, and the partner of ``i`` is uniform over the batch minus the mixed
+    indices ``<= i`` (itself included).
+
+    Args:
+        batch_size (int): ``B``.
+        num_chosen (int): ``int(ratio * B)`` indices drawn, as in the
+            original; fewer of them are mixed.
+        device (str | torch.device): Where to draw.
+
+    Returns:
+        tuple[torch.Tensor, torch.Tensor]: ``mixed`` (bool, ``(B,)``) and
+        ``partners`` (int64, ``(B,)``, ``partners[i] == i`` where not mixed).
+    """
+    if num_chosen > 0 and batch_size < 2:
+        raise ValueError('partial mixup needs a batch of at least 2 samples')
+    index = torch.arange(batch_size, device=device)
+    chosen = torch.zeros(batch_size, dtype=torch.bool, device=device)
+    chosen[torch.randperm(batch_size, device=device)[:num_chosen]] = True
+    mixed = legacy_mixed_mask(chosen)
+    # row i: the list the partner of i is drawn from (mixed indices <= i gone)
+    removed = mixed[None, :] & (index[None, :] <= index[:, None])
+    partners = torch.multinomial((~removed).float(), 1).squeeze(1)
+    return mixed, torch.where(mixed, partners, index)
+
+
+def legacy_mixed_mask(chosen: torch.Tensor) -> torch.Tensor:
+    """Which of the chosen indices the original's aliasing loop mixes.
+
+    Args:
+        chosen (torch.Tensor): Bool ``(B,)``, the indices drawn.
+
+    Returns:
+        torch.Tensor: Bool ``(B,)``: chosen and at an even position (0, 2, ..)
+        inside its run of consecutive chosen indices.
+    """
+    index = torch.arange(chosen.numel(), device=chosen.device)
+    last_unchosen = torch.cummax(torch.where(chosen,
+                                             torch.full_like(index,
+                                                             -1), index),
+                                 dim=0).values
+    position_in_run = index - last_unchosen - 1
+    return chosen & (position_in_run % 2 == 0)
+
+
+def _as_index(joints: Union[Sequence[int], torch.Tensor],
+              device: torch.device) -> torch.Tensor:
+    return torch.as_tensor(joints, dtype=torch.long, device=device)
+
+
+def partial_mix(inputs: torch.Tensor,
+                one_hot: torch.Tensor,
+                targets: torch.Tensor,
+                chosen: torch.Tensor,
+                partners: torch.Tensor,
+                lower_body: Union[Sequence[int], torch.Tensor],
+                class_counts: torch.Tensor,
+                alpha: float,
+                k_im: float,
+                inplace: bool = False) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Rebalanced partial mixup for given pairs (BRL as the paper means it).
+
+    Args:
+        inputs (torch.Tensor): ``(B, ..., V, C)``, e.g. mmaction's
+            ``(B, nc, M, T, V, C)``; modified only with ``inplace=True``.
+        one_hot (torch.Tensor): ``(B, K)`` float labels of the batch.
+        targets (torch.Tensor): ``(B,)`` int64 class of each sample (indexes
+            ``class_counts``).
+        chosen (torch.Tensor): ``(k,)`` distinct indices of the samples to mix.
+        partners (torch.Tensor): ``(k,)`` partner of each chosen sample.
+        lower_body (Sequence[int] | torch.Tensor): Joints taken from the
+            partner.
+        class_counts (torch.Tensor): ``(K,)`` training-set counts.
+        alpha (float): Label weight when neither class dominates.
+        k_im (float): Imbalance factor of the rebalancing rule.
+        inplace (bool): Write the ``k`` mixed samples into ``inputs`` instead
+            of copying the whole batch first. Both own and partner rows are
+            read before anything is written, so the result is the same.
+            Defaults to False.
+
+    Returns:
+        tuple[torch.Tensor, torch.Tensor]: Mixed inputs (same shape and
+        dtype; ``inputs`` itself with ``inplace=True``) and ``(B, K)``
+        float32 soft labels.
+    """
+    joint_dim = inputs.dim() - 2
+    lower = _as_index(lower_body, inputs.device)
+    mixed = inputs.index_select(0, chosen)
+    partner_lower = inputs.index_select(0, partners).index_select(
+        joint_dim, lower)
+    mixed.index_copy_(joint_dim, lower, partner_lower)
+    if inplace:
+        out = inputs.index_copy_(0, chosen, mixed)
+    else:
+        out = inputs.index_copy(0, chosen, mixed)
+
+    labels = one_hot.float()
+    weight = rebalanced_alpha(class_counts[targets[chosen]],
+                              class_counts[targets[partners]], alpha,
+                              k_im)[:, None]
+    mixed_labels = weight * labels.index_select(
+        0, chosen) + (1 - weight) * labels.index_select(0, partners)
+    return out, labels.index_copy(0, chosen, mixed_labels)
+
+
+def legacy_partial_mix(inputs: torch.Tensor, one_hot: torch.Tensor,
+                       targets: torch.Tensor, mixed: torch.Tensor,
+                       partners: torch.Tensor, upper_body: Union[Sequence[int],
+                                                                 torch.Tensor],
+                       lower_body: Union[Sequence[int], torch.Tensor],
+                       class_counts: torch.Tensor, alpha: float,
+                       k_im: float) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The original BRL code's mixup (spec deviations 1-3), vectorized.
+
+    * Deviation 1: a mixed sample's joints become
+      ``cat([own upper joints, partner lower joints])`` written to joint
+      positions ``0..V-1``, i.e. the skeleton is reordered.
+    * Deviation 2: one alpha for the whole batch, the rebalanced alpha of the
+      last mixed pair (highest mixed index), applied to every mixed sample.
+    * Deviation 3: which samples are mixed and the partners come from
+      :func:`sample_legacy_mix_pairs`. The original mixes in place, but its
+      aliasing loop never draws an already mixed partner, so reading the
+      unmixed batch here gives the same result.
+
+    Args:
+        inputs (torch.Tensor): ``(B, ..., V, C)``; not modified.
+        one_hot (torch.Tensor): ``(B, K)`` float labels.
+        targets (torch.Tensor): ``(B,)`` int64 classes.
+        mixed (torch.Tensor): ``(B,)`` bool, samples to mix.
+        partners (torch.Tensor): ``(B,)`` partner of every sample.
+        upper_body (Sequence[int] | torch.Tensor): Joints kept, in order.
+        lower_body (Sequence[int] | torch.Tensor): Joints taken, in order.
+        class_counts (torch.Tensor): ``(K,)`` training-set counts.
+        alpha (float): Label weight when neither class dominates.
+        k_im (float): Imbalance factor of the rebalancing rule.
+
+    Returns:
+        tuple[torch.Tensor, torch.Tensor]: Mixed inputs and ``(B, K)`` float32
+        soft labels.
+    """
+    joint_dim = inputs.dim() - 2
+    upper = _as_index(upper_body, inputs.device)
+    lower = _as_index(lower_body, inputs.device)
+    reordered = torch.cat([
+        inputs.index_select(joint_dim, upper),
+        inputs.index_select(0, partners).index_select(joint_dim, lower)
+    ],
+                          dim=joint_dim)
+    mask = mixed.view((-1, ) + (1, ) * (inputs.dim() - 1))
+    out = torch.where(mask, reordered, inputs)
+
+    labels = one_hot.float()
+    pair_alpha = rebalanced_alpha(class_counts[targets],
+                                  class_counts[targets[partners]], alpha, k_im)
+    index = torch.arange(mixed.numel(), device=mixed.device)
+    last = torch.where(mixed, index, torch.zeros_like(index)).max()
+    weight = torch.where(mixed, pair_alpha[last],
+                         torch.ones_like(pair_alpha))[:, None]
+    soft = weight * labels + (1 - weight) * labels.index_select(0, partners)
+    return out, soft
+
+
+# ------------------------------------------------------ registered class
+@MODELS.register_module()
+class RebalancedPartialMix(BaseMiniBatchBlending):
+    """BRL's Rebalanced Partial Mixup (spec section 1), a batch blending.
+
+    Args:
+        num_classes (int): Number of classes ``K``.
+        layout (str): Skeleton layout in
+            :data:`brl_mm.datasets.layouts.LAYOUTS`; gives the lower-body
+            joints and the default ``alpha``. Defaults to ``'nturgb+d'``.
+        class_counts (Sequence[int] | np.ndarray | torch.Tensor, optional):
+            Training-set sample count per class (length ``K``). Can instead
+            be set before training by ``DetachedScheduleHook`` (through
+            :meth:`set_class_counts`). Defaults to None.
+        ratio (float): Share of the batch that is mixed: ``int(ratio * B)``
+            samples. Defaults to 1/16.
+        alpha (float, optional): Label weight of the own class when neither
+            class dominates. Defaults to None: the layout's upper-body share
+            (0.64 on NTU-25, 0.55 on NW-UCLA).
+        k_im (float): Imbalance factor of the rebalancing rule. Defaults
+            to 3.
+        disable_in_stage2 (bool): Make the blending a no-op once
+            :meth:`set_stage` sets stage 2 (DRW-style schedules). Defaults to
+            False.
+        legacy (bool): Reproduce the original code's behaviour (spec
+            deviations 1-3: reordered joints, one alpha per batch, fewer
+            mixed samples) for exact comparisons. Defaults to False.
+        inplace (bool): Write the mixed samples into the batch tensor it
+            receives (in ``ActionDataPreprocessor`` that is the freshly
+            stacked batch, which nothing else holds) instead of copying the
+            whole batch: only the ``k`` mixed rows are touched. Partners are
+            read before anything is written either way. Legacy mode always
+            returns a new tensor. Defaults to True.
+    """
+
+    #: The DetachedScheduleHook injects the training-set class counts.
+    requires_class_counts = True
+
+    def __init__(self,
+                 num_classes: int,
+                 layout: str = 'nturgb+d',
+                 class_counts: Optional[CountsLike] = None,
+                 ratio: float = 1 / 16,
+                 alpha: Optional[float] = None,
+                 k_im: float = 3.0,
+                 disable_in_stage2: bool = False,
+                 legacy: bool = False,
+                 inplace: bool = True) -> None:
+        super().__init__(num_classes=num_classes)
+        if not 0 <= ratio <= 1:
+            raise ValueError(
+                f'RebalancedPartialMix: ratio must be in [0, 1], got {ratio}')
+        self._layout: SkeletonLayout = get_layout(layout)
+        self.layout = self._layout.name
+        self.ratio = ratio
+        self.alpha = self._layout.upper_share if alpha is None else alpha
+        if not 0 <= self.alpha <= 1:
+            raise ValueError(
+                f'RebalancedPartialMix: alpha must be in [0, 1], got {alpha}')
+        self.k_im = k_im
+        self.disable_in_stage2 = disable_in_stage2
+        self.legacy = legacy
+        self.inplace = inplace
+        self.lower_body = self._layout.lower_body
+        self.upper_body = self._layout.upper_body
+        self.stage = 1
+        self.class_counts: Optional[torch.Tensor] = None
+        if class_counts is not None:
+            self.set_class_counts(class_counts)
+
+    # ---------------------------------------------- class-count protocol
+    def set_class_counts(self, counts: CountsLike) -> None:
+        """Set the training-set sample count of every class.
+
+        Args:
+            counts (Sequence | np.ndarray | torch.Tensor): Length
+                ``num_classes``, non-negative.
+        """
+        if isinstance(counts, torch.Tensor):
+            counts = counts.detach().cpu().numpy()
+        counts = torch.from_numpy(np.asarray(counts,
+                                             dtype=np.float32)).flatten()
+        if counts.numel() != self.num_classes:
+            raise ValueError(
+                f'RebalancedPartialMix: got {counts.numel()} class counts '
+                f'for num_classes={self.num_classes}')
+        if bool((counts < 0).any()):
+            raise ValueError('RebalancedPartialMix: class counts must be >= 0')
+        self.class_counts = counts
+
+    def set_stage(self, stage: int) -> None:
+        """Enter training stage 1 or 2 (see ``disable_in_stage2``)."""
+        if stage not in (1, 2):
+            raise ValueError(f'stage must be 1 or 2, got {stage}')
+        self.stage = stage
+
+    @property
+    def active(self) -> bool:
+        """False when the blending is switched off for the current stage."""
+        return not (self.disable_in_stage2 and self.stage == 2)
+
+    def _counts_on(self, device: torch.device) -> torch.Tensor:
+        if self.class_counts is None:
+            raise RuntimeError(
+                'RebalancedPartialMix needs the training-set class counts. '
+                'Either pass them in the config, '
+                "blending=dict(type='RebalancedPartialMix', ..., "
+                'class_counts=[...]), or add '
+                "dict(type='DetachedScheduleHook') to custom_hooks, which "
+                'reads them from the training dataset and calls '
+                'set_class_counts() before training.')
+        if self.class_counts.device != device:
+            # moved once; later calls find it on the device already
+            self.class_counts = self.class_counts.to(device)
+        return self.class_counts
+
+    # ------------------------------------------------------------ blending
+    def num_mixed(self, batch_size: int) -> int:
+        """``int(ratio * B)`` (0 for a batch of one sample)."""
+        return int(self.ratio * batch_size) if batch_size > 1 else 0
+
+    def do_blending(self,
+                    imgs: torch.Tensor,
+                    label: torch.Tensor,
+                    targets: Optional[torch.Tensor] = None,
+                    **kwargs) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Mix a batch.
+
+        Args:
+            imgs (torch.Tensor): Inputs ``(B, nc, M, T, V, C)`` (any
+                ``(B, ..., V, C)``).
+            label (torch.Tensor): ``(B, K)`` one-hot (or soft) labels.
+            targets (torch.Tensor, optional): ``(B,)`` classes that index the
+                class counts; defaults to ``label.argmax(1)``.
+
+        Returns:
+            tuple[torch.Tensor, torch.Tensor]: Mixed inputs and ``(B, K)``
+            float32 soft labels.
+        """
+        if kwargs:
+            raise TypeError(f'unexpected arguments for RebalancedPartialMix: '
+                            f'{sorted(kwargs)}')
+        num_joints = imgs.shape[-2]
+        if num_joints != self._layout.num_joints:
+            raise ValueError(
+                f'RebalancedPartialMix(layout={self.layout!r}) expects '
+                f'{self._layout.num_joints} joints on dim -2 of the inputs '
+                f'(B, nc, M, T, V, C), got shape {tuple(imgs.shape)}; set '
+                'layout= to the dataset\'s skeleton.')
+        counts = self._counts_on(imgs.device)
+        if targets is None:
+            targets = label.argmax(dim=1)
+        batch_size = imgs.shape[0]
+        # Pure data movement: keep autocast (mmengine runs the preprocessor
+        # inside the AMP context) from re-typing index_copy / where.
+        with torch.autocast(device_type=imgs.device.type, enabled=False):
+            if self.legacy:
+                mixed, partners = sample_legacy_mix_pairs(
+                    batch_size, self.num_mixed(batch_size), imgs.device)
+                return legacy_partial_mix(imgs, label, targets, mixed,
+                                          partners, self.upper_body,
+                                          self.lower_body, counts, self.alpha,
+                                          self.k_im)
+            chosen, partners = sample_mix_pairs(batch_size,
+                                                self.num_mixed(batch_size),
+                                                imgs.device)
+            return partial_mix(imgs,
+                               label,
+                               targets,
+                               chosen,
+                               partners,
+                               self.lower_body,
+                               counts,
+                               self.alpha,
+                               self.k_im,
+                               inplace=self.inplace)
+
+    def __call__(self, imgs: torch.Tensor, batch_data_samples: SampleList,
+                 **kwargs) -> Tuple[torch.Tensor, SampleList]:
+        """Mix the batch (in place unless ``inplace=False``) and give every
+        data sample a soft ``gt_label``.
+
+        Unlike the base class this builds the one-hot labels on the device
+        without a host round trip. After the call every ``gt_label`` is a
+        ``(num_classes,)`` float32 tensor (one-hot for unmixed samples), so
+        the batch's labels have one type. In a disabled stage the inputs and
+        data samples are returned untouched.
+
+        Args:
+            imgs (torch.Tensor): ``(B, nc, M, T, V, C)`` inputs.
+            batch_data_samples (list[ActionDataSample]): The batch's samples.
+
+        Returns:
+            tuple: Mixed inputs and the data samples.
+        """
+        if not self.active:
+            return imgs, batch_data_samples
+        targets, one_hot = self._batch_labels(batch_data_samples, imgs.device)
+        mixed_imgs, soft = self.do_blending(imgs, one_hot, targets, **kwargs)
+        for sample, soft_label in zip(batch_data_samples, soft):
+            sample.set_gt_label(soft_label)
+        return mixed_imgs, batch_data_samples
+
+    def _batch_labels(
+            self, samples: SampleList,
+            device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Classes ``(B,)`` and float labels ``(B, K)`` of the batch."""
+        labels = [sample.gt_label for sample in samples]
+        sizes = {label.numel() for label in labels}
+        if sizes == {1}:
+            targets = torch.cat([label.reshape(1)
+                                 for label in labels]).to(device=device,
+                                                          dtype=torch.long)
+            one_hot = torch.zeros(len(labels), self.num_classes,
+                                  device=device).scatter_(
+                                      1, targets[:, None], 1.0)
+            return targets, one_hot
+        if sizes == {self.num_classes}:
+            one_hot = torch.stack(labels).to(device=device,
+                                             dtype=torch.float32)
+            return one_hot.argmax(dim=1), one_hot
+        raise ValueError(
+            'RebalancedPartialMix expects every gt_label to be a hard label '
+            f'(1 element) or a soft label ({self.num_classes} elements), got '
+            f'sizes {sorted(sizes)}')
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(num_classes={self.num_classes}, '
+                f'layout={self.layout!r}, ratio={self.ratio}, '
+                f'alpha={self.alpha}, k_im={self.k_im}, '
+                f'disable_in_stage2={self.disable_in_stage2}, '
+                f'legacy={self.legacy}, inplace={self.inplace})')
