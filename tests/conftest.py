@@ -96,6 +96,9 @@ def shrink_config(cfg, ann_file: str, num_classes: int, clip_len: int = 8,
                               inflate_stages=[], down_stages=[])
     cfg.model.cls_head.update(num_classes=num_classes,
                               in_channels=base_channels)
+    blending = cfg.model.get('data_preprocessor', {}).get('blending')
+    if blending:
+        blending.num_classes = num_classes
     cfg.default_hooks.logger.interval = 1
     return cfg
 

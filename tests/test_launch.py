@@ -47,3 +47,36 @@ def test_cpu_ddp_gets_no_device_ids(launcher, cuda, wrapped):
     configure_distributed(custom, cuda_available=False)
     assert custom.model_wrapper_cfg.find_unused_parameters is True
     assert 'device_ids' not in custom.model_wrapper_cfg
+
+
+def _load_tool(name):
+    import importlib.util
+    import os.path as osp
+
+    from conftest import REPO
+    spec = importlib.util.spec_from_file_location(
+        f'brl_tool_{name}', osp.join(REPO, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_train_tool_takes_mmaction_arguments():
+    args = _load_tool('train').parse_args([
+        'cfg.py', '--work-dir', 'w', '--resume', '--amp', '--no-validate',
+        '--auto-scale-lr', '--seed', '3', '--diff-rank-seed',
+        '--deterministic', '--overwrite', '--cfg-options', 'a.b=1',
+        '--launcher', 'pytorch', '--local-rank', '0'])
+    assert (args.resume, args.seed, args.launcher) == ('auto', 3, 'pytorch')
+    assert args.cfg_options == {'a.b': 1}
+    assert args.amp and args.deterministic and args.overwrite
+
+
+def test_test_tool_takes_mmaction_arguments():
+    args = _load_tool('test').parse_args([
+        'cfg.py', 'ckpt.pth', '--work-dir', 'w', '--dump', 'p.pkl',
+        '--show-dir', 'vis', '--show', '--interval', '2', '--wait-time', '1',
+        '--cfg-options', 'a=2', '--launcher', 'slurm'])
+    assert (args.checkpoint, args.dump, args.show_dir, args.interval) == (
+        'ckpt.pth', 'p.pkl', 'vis', 2)
+    assert args.show and args.wait_time == 1 and args.launcher == 'slurm'

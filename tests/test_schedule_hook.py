@@ -22,6 +22,7 @@ from brl_mm.datasets import LongTailPoseDataset
 from brl_mm.engine import (DetachedScheduleHook, resolve_switch_epoch,
                            stage_at_epoch)
 from brl_mm.models.losses import ActionAwareLoss, action_aware_class_weight
+from conftest import shrink_config
 from mmaction.datasets import PoseDataset
 from mmaction.registry import MODELS
 
@@ -35,38 +36,22 @@ def tiny_train_cfg(ann_file: str,
                    switch_epoch=1,
                    num_classes: int = 4,
                    loss_cls: dict = None) -> Config:
-    """configs/brl/synthetic_lt.py shrunk to seconds: a 2-layer ST-GCN++
-    with 8 channels, clips of 8 frames, no workers, RepeatDataset(times=2),
-    one iteration per epoch, no validation."""
+    """configs/brl/synthetic_lt.py shrunk to seconds (conftest.shrink_config:
+    a 2-stage ST-GCN++ with 8 channels, clips of 8 frames, no workers),
+    batches of 32 (one iteration per epoch), RepeatDataset(times=2), no
+    validation, the given loss and switch epoch."""
     cfg = Config.fromfile(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
-
-    def shrink(dataset):
-        dataset.update(ann_file=ann_file, num_classes=num_classes)
-        for transform in dataset.pipeline:
-            if transform.type == 'UniformSampleFrames':
-                transform.update(clip_len=8, num_clips=1)
-
-    cfg.train_dataloader.update(batch_size=32,
-                                num_workers=0,
-                                persistent_workers=False)
+    shrink_config(cfg, ann_file, num_classes)
+    cfg.train_dataloader.batch_size = 32
     cfg.train_dataloader.dataset.times = 2
-    shrink(cfg.train_dataloader.dataset.dataset)
     for split in ('val', 'test'):
         cfg[f'{split}_dataloader'] = cfg[f'{split}_cfg'] = None
         cfg[f'{split}_evaluator'] = None
-    cfg.model.backbone.update(base_channels=8,
-                              num_stages=2,
-                              inflate_stages=[],
-                              down_stages=[])
-    cfg.model.cls_head.update(num_classes=num_classes,
-                              in_channels=8,
-                              loss_cls=loss_cls
-                              or dict(type='ActionAwareLoss'))
+    cfg.model.cls_head.loss_cls = loss_cls or dict(type='ActionAwareLoss')
     cfg.train_cfg.max_epochs = max_epochs
     cfg.param_scheduler[0].T_max = max_epochs
     cfg.auto_scale_lr.enable = False
     cfg.default_hooks.checkpoint.update(save_best=None, max_keep_ckpts=-1)
-    cfg.default_hooks.logger.interval = 1
     cfg.custom_hooks = [
         dict(type='DetachedScheduleHook', switch_epoch=switch_epoch)
     ]

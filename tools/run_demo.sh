@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Command 1 of the README: set everything up (idempotent), generate the embedded
-# synthetic long-tailed skeleton data, train ST-GCN++ on it, test it, and print
-# top-1 / mean-class / many / medium / few accuracy. About 6-8 minutes on 2 CPU
-# cores. Each run writes to a new work dir (work_dirs/demo_<time>), so earlier
-# results are never overwritten; CONFIG and WORK_DIR can be set.
+# synthetic long-tailed skeleton data, train BRL (ST-GCN++) on it, test it, and
+# print top-1 / mean-class / many / medium / few accuracy. About 7 minutes on 2
+# CPU cores. Each run writes to a new work dir (work_dirs/demo_<time>), so
+# earlier results are never overwritten. CONFIG and WORK_DIR can be set, e.g.
+# CONFIG=configs/brl/baselines/synthetic_lt_ce_cpu.py for the CE baseline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=$(bash tools/setup_env.sh)
@@ -22,4 +23,4 @@ CKPT="$WORK_DIR/$(basename "$(cat "$WORK_DIR/last_checkpoint")")"
 echo
 echo "Results on the synthetic long-tailed test set ($CKPT):"
 "$PY" tools/lt_report.py "$WORK_DIR/test_predictions.pkl" --config "$CONFIG" \
-  --names "ST-GCN++ (CE)" | tee "$WORK_DIR/results.md"
+  --names "$(basename "$CONFIG" .py)" | tee "$WORK_DIR/results.md"

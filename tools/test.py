@@ -7,12 +7,12 @@ and ``frame_dir``) for offline evaluation and multi-stream fusion::
     python tools/test.py configs/brl/synthetic_lt.py work_dirs/x/best.pth --dump x.pkl
 """
 import argparse
-import os
 
 import brl_mm  # noqa: F401  (compat shims + registration, before mmaction)
-from brl_mm.engine import (build_runner, configure_distributed,
-                           default_work_dir)
-from mmengine.config import Config, DictAction
+from brl_mm.engine.launch import (add_launch_args, build_runner,
+                                  configure_distributed, default_work_dir,
+                                  parse_launch_args)
+from mmengine.config import Config
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -26,9 +26,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--dump', type=str,
         help='dump predictions to this pickle file for offline evaluation')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, key=value (lists: key="[a,b]")')
-    parser.add_argument(
         '--show-dir', help='directory where visualizations are saved')
     parser.add_argument(
         '--show', action='store_true', help='display predictions in a window')
@@ -37,13 +34,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--wait-time', type=float, default=2,
         help='display time of every window (s)')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_launch_args(parser)
+    return parse_launch_args(parser, argv)
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:

@@ -11,9 +11,10 @@ import argparse
 import os
 
 import brl_mm  # noqa: F401  (compat shims + registration, before mmaction)
-from brl_mm.engine import (build_runner, check_work_dir,
-                           configure_distributed, default_work_dir)
-from mmengine.config import Config, DictAction
+from brl_mm.engine.launch import (add_launch_args, build_runner,
+                                  check_work_dir, configure_distributed,
+                                  default_work_dir, parse_launch_args)
+from mmengine.config import Config
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -44,16 +45,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--overwrite', action='store_true',
         help='allow a new run to replace checkpoints in the work dir')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, key=value (lists: key="[a,b]")')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_launch_args(parser)
+    return parse_launch_args(parser, argv)
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:

@@ -1,10 +1,12 @@
 """What ``tools/train.py`` and ``tools/test.py`` share: work dirs, the
 distributed backend and building mmengine's Runner."""
+import argparse
 import glob
+import os
 import os.path as osp
-from typing import Optional
+from typing import List, Optional
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 
@@ -80,3 +82,24 @@ def build_runner(cfg: Config) -> Runner:
         from mmaction.registry import RUNNERS
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
+
+
+def add_launch_args(parser: argparse.ArgumentParser) -> None:
+    """Arguments that tools/train.py and tools/test.py share with mmaction's:
+    ``--cfg-options``, ``--launcher`` and ``--local_rank``."""
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, key=value (lists: key="[a,b]")')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_launch_args(parser: argparse.ArgumentParser,
+                      argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Parse, and export ``LOCAL_RANK`` for launchers that pass
+    ``--local_rank`` instead of setting it."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args

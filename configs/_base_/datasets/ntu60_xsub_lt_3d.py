@@ -10,13 +10,29 @@ num_classes = 60
 clip_len = 64
 feats = ['j']
 
-train_pipeline = [
-    dict(type='PreNormalize3D'),
+# BRL's Spatial-Temporal Action Exploration (STAE) augments every training
+# sample after normalisation; the rebalanced partial mixup works on batches
+# (model.data_preprocessor.blending). TemporalReverse is available but off, as
+# in the released BRL configs. Baselines train on `stock_train_pipeline`.
+stae_transforms = [
+    dict(type='RandomScale', scale=0.1),
+    dict(type='RandomRot', theta=0.3),
+    dict(type='SpatialFlip', layout=layout, p=0.5),
+]
+train_sampling = [
     dict(type='GenSkeFeat', dataset=layout, feats=feats),
     dict(type='UniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackActionInputs')
+]
+train_pipeline = [dict(type='PreNormalize3D')] + stae_transforms + train_sampling
+stock_train_pipeline = [dict(type='PreNormalize3D')] + train_sampling
+eval_tail = [
+    dict(type='PoseDecode'),
+    dict(type='FormatGCNInput', num_person=2),
+    # frame_dir identifies each sample in --dump files (multi-stream fusion)
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
 ]
 val_pipeline = [
     dict(type='PreNormalize3D'),
@@ -26,10 +42,7 @@ val_pipeline = [
         clip_len=clip_len,
         num_clips=1,
         test_mode=True),
-    dict(type='PoseDecode'),
-    dict(type='FormatGCNInput', num_person=2),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-]
+] + eval_tail
 test_pipeline = [
     dict(type='PreNormalize3D'),
     dict(type='GenSkeFeat', dataset=layout, feats=feats),
@@ -38,10 +51,7 @@ test_pipeline = [
         clip_len=clip_len,
         num_clips=10,
         test_mode=True),
-    dict(type='PoseDecode'),
-    dict(type='FormatGCNInput', num_person=2),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
-]
+] + eval_tail
 
 train_dataloader = dict(
     batch_size=16,
@@ -72,19 +82,11 @@ val_dataloader = dict(
         layout=layout,
         num_classes=num_classes,
         test_mode=True))
+# the test set is the validation split, tested with 10 clips per sample
 test_dataloader = dict(
+    val_dataloader,
     batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file,
-        pipeline=test_pipeline,
-        split=test_split,
-        layout=layout,
-        num_classes=num_classes,
-        test_mode=True))
+    dataset=dict(val_dataloader['dataset'], pipeline=test_pipeline))
 
 val_evaluator = [dict(type='AccMetric')]
 test_evaluator = val_evaluator
