@@ -54,7 +54,7 @@ def test_training_writes_checkpoints_and_validation_metrics(trained):
     for name in ('epoch_1.pth', 'epoch_2.pth', 'last_checkpoint',
                  'tiny_synthetic.py'):
         assert osp.exists(osp.join(full, name)), name
-    assert glob.glob(osp.join(full, 'best_acc_top1_epoch_*.pth'))
+    assert glob.glob(osp.join(full, 'best_lt_top1_epoch_*.pth'))
     scalars = glob.glob(osp.join(full, '*', 'vis_data', 'scalars.json'))
     records = [json.loads(line) for line in open(scalars[0])]
     val = [r for r in records if 'acc/top1' in r]
@@ -96,13 +96,22 @@ def test_dump_holds_every_test_sample_with_its_id(trained):
 
 
 def test_test_metrics_match_the_dump(trained):
-    metrics = sorted(glob.glob(osp.join(trained['resumed'], '*', '*.json')))
-    result = json.load(open(metrics[-1]))
+    # mmengine writes the test metrics to <work_dir>/<timestamp>/<timestamp>.json
+    runs = sorted(p for p in glob.glob(osp.join(trained['resumed'], '*'))
+                  if osp.isfile(osp.join(p, osp.basename(p) + '.json')))
+    log_dir = runs[-1]
+    result = json.load(open(osp.join(log_dir, osp.basename(log_dir) + '.json')))
     with open(trained['dump'], 'rb') as f:
         samples = pickle.load(f)
     top1 = np.mean([int(s['pred_label']) == int(s['gt_label'])
                     for s in samples])
     assert result['acc/top1'] == pytest.approx(top1, abs=1e-4)
+    assert result['lt/top1'] == pytest.approx(top1, abs=1e-4)
+    assert 'lt/few' in result  # train counts reached the metric
+    # the long-tail metric's per-class files and plot, next to the log
+    for name in ('lt_per_class.csv', 'lt_per_class.json',
+                 'lt_per_class.png'):
+        assert osp.isfile(osp.join(log_dir, name)), name
 
 
 def test_lt_report_prints_the_table(trained):

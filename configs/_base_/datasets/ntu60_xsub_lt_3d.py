@@ -88,5 +88,8 @@ test_dataloader = dict(
     batch_size=1,
     dataset=dict(val_dataloader['dataset'], pipeline=test_pipeline))
 
-val_evaluator = [dict(type='AccMetric')]
-test_evaluator = val_evaluator
+# LongTailMetric first: save_best='auto' keeps the checkpoint with the best
+# lt/top1. It gets the training class counts from DetachedScheduleHook and
+# writes per-class accuracy (CSV/JSON, and a plot when testing) to the log dir.
+val_evaluator = [dict(type='LongTailMetric'), dict(type='AccMetric')]
+test_evaluator = [dict(type='LongTailMetric', plot=True), dict(type='AccMetric')]
