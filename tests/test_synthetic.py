@@ -337,3 +337,10 @@ def test_cli_main_in_process(tmp_path, capsys):
                      '10']) == 2
     assert 'max_frames' in capsys.readouterr().err
     assert cli.default_out_file('nturgb+d').endswith('synthetic_lt_ntu.pkl')
+    # --out is the same as the positional OUT_FILE (README, run_demo.sh)
+    tiny = ['--num-classes', '2', '--n-max', '2', '--imbalance-factor', '2',
+            '--val-per-class', '1', '--min-frames', '8', '--max-frames', '8']
+    assert cli.main(['--out', str(out)] + tiny) == 0
+    assert out.exists()
+    assert cli.main([str(out), '--out', str(tmp_path / 'b.pkl')] + tiny) == 2
+    assert 'give the output file once' in capsys.readouterr().err

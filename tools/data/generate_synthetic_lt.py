@@ -62,6 +62,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         default=None,
         help='output pickle; default data/skeleton/synthetic_lt_<layout>.pkl')
     parser.add_argument(
+        '--out',
+        dest='out_option',
+        default=None,
+        metavar='OUT_FILE',
+        help='the output pickle, as an option (same as OUT_FILE)')
+    parser.add_argument(
         '--num-classes',
         type=int,
         default=20,
@@ -131,7 +137,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         for i, name in enumerate(names):
             print(f'{i:3d}  {name}')
         return 0
-    out_file = args.out_file or default_out_file(args.layout)
+    if args.out_file and args.out_option and args.out_file != args.out_option:
+        print('error: give the output file once (OUT_FILE or --out), got '
+              f'{args.out_file} and {args.out_option}', file=sys.stderr)
+        return 2
+    out_file = (args.out_file or args.out_option
+                or default_out_file(args.layout))
     start = time.perf_counter()
     try:
         data = generate_synthetic_lt(out_file,
