@@ -22,10 +22,13 @@ def write_skeleton_pickle(path: str,
                           channels: int = 3,
                           frames: int = 12,
                           classes: Optional[List[str]] = None,
-                          seed: int = 0) -> List[str]:
+                          seed: int = 0,
+                          with_score: Optional[bool] = None) -> List[str]:
     """Write an mmaction skeleton pickle with one sample per label.
 
-    ``splits`` maps split names to sample indices. Returns the frame_dirs.
+    ``splits`` maps split names to sample indices. 2D pickles
+    (``channels=2``) get a ``keypoint_score`` as mmaction's do, unless
+    ``with_score=False``. Returns the frame_dirs.
     """
     rng = np.random.default_rng(seed)
     ids = [f'S001C001P{i:03d}R001A{int(lab):03d}' for i, lab in
@@ -36,6 +39,10 @@ def write_skeleton_pickle(path: str,
                  (1, frames, num_joints, channels)).astype(np.float32))
         for fid, lab in zip(ids, labels)
     ]
+    if with_score if with_score is not None else channels == 2:
+        for ann in annotations:
+            ann['keypoint_score'] = np.ones(ann['keypoint'].shape[:3],
+                                            dtype=np.float32)
     data = dict(
         split={name: [ids[i] for i in idx] for name, idx in splits.items()},
         annotations=annotations)
@@ -112,3 +119,12 @@ def synthetic_pickle(tmp_path_factory):
                                  imbalance_factor=4, val_per_class=3,
                                  min_frames=16, max_frames=24, seed=0)
     return dict(path=path, data=data, num_classes=4)
+
+
+def set_custom_hook(cfg, **hook):
+    """Put ``hook`` in ``cfg.custom_hooks``, replacing one of the same type
+    (the runtime already has DetachedScheduleHook, EpochSeedHook and
+    NonFiniteLossHook)."""
+    hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != hook['type']]
+    cfg.custom_hooks = hooks + [hook]
+    return cfg

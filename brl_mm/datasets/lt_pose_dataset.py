@@ -1,5 +1,6 @@
 """Long-tailed skeleton dataset: mmaction's ``PoseDataset`` plus LT subsets,
 class counts and input validation."""
+import logging
 import os
 import os.path as osp
 import pickle
@@ -12,6 +13,12 @@ from mmengine.logging import print_log
 
 from .layouts import get_layout
 from .long_tail import counts_from_labels, lt_class_counts, select_lt_subset
+
+#: Coordinates per joint of each layout's keypoints ``(M, T, V, C)``: the 3D
+#: layouts store (x, y, z); the 2D ones (x, y) plus ``keypoint_score``.
+LAYOUT_COORD_DIMS = {'nturgb+d': 3, 'nw_ucla': 3, 'coco': 2, 'openpose': 2}
+
+_BAD_SAMPLE_OPTIONS = ('error', 'drop')
 
 #: Folder of the official NTU-LT sample lists shipped with the package.
 LT_SPLIT_DIR = osp.join(osp.dirname(osp.dirname(__file__)), 'data', 'lt_splits')
@@ -102,8 +109,10 @@ class LongTailPoseDataset(PoseDataset):
       (deterministic for ``lt_seed``);
     * per-class counts in ``metainfo['class_counts']`` and ``get_cat_ids``,
       which the long-tail components read;
-    * validation of labels and keypoint shapes with errors that name the
-      file, the sample and the fix.
+    * validation of labels, keypoint shapes (joint count and coordinate
+      dimension of the layout, ``keypoint_score`` of 2D layouts), NaN/inf
+      and empty samples, with errors that name the file, the sample and the
+      fix.
 
     Args:
         ann_file (str): Path of the annotation pickle.
@@ -128,6 +137,11 @@ class LongTailPoseDataset(PoseDataset):
         allow_empty_classes (bool): Accept classes with no sample. Defaults to
             ``False`` for training sets and is always allowed in
             ``test_mode`` (a test set may lack a class).
+        nonfinite (str): Samples with NaN/inf keypoints: ``'error'`` (the
+            default) raises naming them, ``'drop'`` removes them with a
+            warning that gives their count and ids.
+        empty_samples (str): Samples with no frames or only zero keypoints:
+            ``'error'`` (the default) or ``'drop'``, as ``nonfinite``.
         **kwargs: Passed to ``PoseDataset`` (``test_mode``, ``indices``, ...).
     """
 
@@ -142,7 +156,16 @@ class LongTailPoseDataset(PoseDataset):
                  n_max: Optional[int] = None,
                  lt_seed: int = 0,
                  allow_empty_classes: bool = False,
+                 nonfinite: str = 'error',
+                 empty_samples: str = 'error',
                  **kwargs) -> None:
+        for name, value in (('nonfinite', nonfinite),
+                            ('empty_samples', empty_samples)):
+            if value not in _BAD_SAMPLE_OPTIONS:
+                raise ValueError(f'{name} must be one of '
+                                 f'{_BAD_SAMPLE_OPTIONS}, got {value!r}')
+        self.nonfinite = nonfinite
+        self.empty_samples = empty_samples
         if lt_split_file is not None and imbalance_factor is not None:
             raise ValueError(
                 'give either lt_split_file (a fixed sample list) or '
@@ -184,7 +207,7 @@ class LongTailPoseDataset(PoseDataset):
         num_classes = self._resolve_num_classes(annotations, classes)
         data_list = self._select_split(annotations, splits)
         data_list = self._select_long_tail(data_list, num_classes)
-        self._validate(data_list, num_classes)
+        data_list = self._validate(data_list, num_classes)
 
         self.num_classes = num_classes
         self._metainfo['num_classes'] = num_classes
@@ -262,21 +285,14 @@ class LongTailPoseDataset(PoseDataset):
                 'model.cls_head.num_classes) to cover every label.')
         return labels
 
-    def _validate(self, data_list: List[Dict], num_classes: int) -> None:
-        labels = self._checked_labels(data_list, num_classes)
-        if self.layout is not None:
-            V = self.layout.num_joints
-            for a in data_list:
-                kp = a.get('keypoint')
-                if kp is None:
-                    continue  # skeletons loaded per sample (data_prefix)
-                if np.ndim(kp) != 4 or np.shape(kp)[2] != V:
-                    raise ValueError(
-                        f'{self.ann_file}: sample {a.get("frame_dir")!r} has '
-                        f'keypoints of shape {np.shape(kp)}, but layout '
-                        f'{self.layout.name!r} needs (M, T, {V}, C). Set '
-                        '`layout=` (and the graph layout of the backbone) to '
-                        'the layout of your data.')
+    def _validate(self, data_list: List[Dict],
+                  num_classes: int) -> List[Dict]:
+        """Check labels and keypoints; return the samples kept (bad ones
+        dropped where ``nonfinite`` / ``empty_samples`` say ``'drop'``)."""
+        self._checked_labels(data_list, num_classes)
+        data_list = self._checked_keypoints(data_list)
+        labels = np.array([int(a['label']) for a in data_list],
+                          dtype=np.int64)
         counts = counts_from_labels(labels, num_classes)
         empty = np.flatnonzero(counts == 0)
         if empty.size and not (self.test_mode or self.allow_empty_classes):
@@ -287,6 +303,102 @@ class LongTailPoseDataset(PoseDataset):
                 'class: check num_classes, the split and the long-tail list, '
                 'or pass allow_empty_classes=True.')
         self._labels = labels
+        return data_list
+
+    def _where(self, sample: Dict) -> str:
+        return f'{self.ann_file}: sample {sample.get("frame_dir")!r}'
+
+    def _check_sample_layout(self, a: Dict, kp: np.ndarray) -> None:
+        """Joint count, coordinate dimension and ``keypoint_score``."""
+        V = self.layout.num_joints
+        if kp.ndim != 4 or kp.shape[2] != V:
+            raise ValueError(
+                f'{self._where(a)} has keypoints of shape {kp.shape}, but '
+                f'layout {self.layout.name!r} needs (M, T, {V}, C). Set '
+                '`layout=` (and the graph layout of the backbone) to the '
+                'layout of your data.')
+        dims = LAYOUT_COORD_DIMS.get(self.layout.name)
+        if dims is None:
+            return
+        if kp.shape[3] != dims:
+            kind = '3D (x, y, z)' if dims == 3 else '2D (x, y)'
+            raise ValueError(
+                f'{self._where(a)} has {kp.shape[3]}-dimensional keypoints '
+                f'(shape {kp.shape}), but layout {self.layout.name!r} holds '
+                f'{kind} coordinates. Use the pickle made for this layout, or '
+                'set `layout=` to the layout of your data'
+                + (' (a 2D pickle keeps the confidence in "keypoint_score", '
+                   'not as a third coordinate)' if dims == 2 else '') + '.')
+        if dims == 2:
+            score = a.get('keypoint_score')
+            if score is None:
+                raise ValueError(
+                    f'{self._where(a)} has 2D keypoints but no '
+                    f'"keypoint_score"; layout {self.layout.name!r} models '
+                    'take (x, y, score) per joint (GenSkeFeat appends the '
+                    'score). Add keypoint_score of shape (M, T, V) to every '
+                    'annotation (ones if your detector gives none).')
+            if np.shape(score) != kp.shape[:3]:
+                raise ValueError(
+                    f'{self._where(a)} has keypoint_score of shape '
+                    f'{np.shape(score)}, but its keypoints need '
+                    f'{kp.shape[:3]} (M, T, V): fix the pickle.')
+
+    def _checked_keypoints(self, data_list: List[Dict]) -> List[Dict]:
+        """Per-sample numpy checks (no loop over frames or joints)."""
+        nonfinite, empty = [], []
+        for i, a in enumerate(data_list):
+            kp = a.get('keypoint')
+            if kp is None:
+                continue  # skeletons loaded per sample (data_prefix)
+            kp = np.asarray(kp)
+            if self.layout is not None:
+                self._check_sample_layout(a, kp)
+            if kp.ndim != 4:
+                raise ValueError(
+                    f'{self._where(a)} has keypoints of shape {kp.shape}; '
+                    'mmaction skeletons are (M, T, V, C): fix the pickle.')
+            if kp.shape[1] == 0 or kp.shape[0] == 0 or int(
+                    a.get('total_frames', 1)) == 0 or not kp.any():
+                empty.append(i)
+            elif not np.isfinite(kp).all():
+                nonfinite.append(i)
+        drop = []
+        for bad, option, what, fix in (
+                (nonfinite, self.nonfinite, 'NaN or infinite keypoints',
+                 'repair the pickle (e.g. interpolate the missing joints)'),
+                (empty, self.empty_samples, 'no frames or only zero '
+                 'keypoints', 'remove them from the pickle / the split')):
+            if not bad:
+                continue
+            ids = [data_list[i].get('frame_dir') for i in bad]
+            option_name = ('nonfinite' if bad is nonfinite else
+                           'empty_samples')
+            if option == 'error':
+                raise ValueError(
+                    f'{self.ann_file} split {self.split!r}: {len(bad)} '
+                    f'sample(s) have {what} (first: {ids[:5]}). Training on '
+                    f'them fails deep in the backbone: {fix}, or pass '
+                    f"{option_name}='drop' to the dataset to skip them with "
+                    'a warning.')
+            print_log(
+                f'{type(self).__name__}: dropped {len(bad)} sample(s) with '
+                f'{what} from {self.ann_file} [{self.split}] '
+                f"({option_name}='drop'): {ids[:20]}"
+                f'{" ..." if len(ids) > 20 else ""}',
+                logger='current',
+                level=logging.WARNING)
+            drop.extend(bad)
+        if drop:
+            dropped = set(drop)
+            data_list = [
+                a for i, a in enumerate(data_list) if i not in dropped
+            ]
+            if not data_list:
+                raise ValueError(
+                    f'{self.ann_file} split {self.split!r}: every sample '
+                    'was dropped as invalid; fix the pickle.')
+        return data_list
 
     def filter_data(self) -> List[Dict]:
         """mmaction's filtering (K400 box thresholds), then relabel."""

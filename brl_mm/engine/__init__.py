@@ -9,3 +9,13 @@ __all__ = [
     'build_runner', 'check_work_dir', 'configure_distributed',
     'default_work_dir'
 ]
+
+# Reliability (issue 9): NaN guard and exact-resume seeding.
+from .nan_guard import NonFiniteLossError, NonFiniteLossHook  # noqa: E402
+from .rng_state import (EpochSeedHook, epoch_seed,  # noqa: E402
+                        epoch_worker_init_fn)
+
+__all__ += [
+    'NonFiniteLossError', 'NonFiniteLossHook', 'EpochSeedHook', 'epoch_seed',
+    'epoch_worker_init_fn'
+]

@@ -14,6 +14,18 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
 
+# - DetachedScheduleHook: training class counts to the mixup, the losses and
+#   LongTailMetric; BRL's two-stage switch (last 20% of the epochs).
+# - EpochSeedHook: reseeds every RNG from (seed, epoch), so --resume repeats
+#   an uninterrupted run exactly.
+# - NonFiniteLossHook: stops on a NaN/inf loss before a checkpoint is written,
+#   naming the iteration, the samples and the last good checkpoint.
+custom_hooks = [
+    dict(type='DetachedScheduleHook', switch_epoch=0.8),
+    dict(type='EpochSeedHook'),
+    dict(type='NonFiniteLossHook'),
+]
+
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

@@ -24,7 +24,8 @@ train_sampling = [
     dict(type='UniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
-    dict(type='PackActionInputs')
+    # frame_dir lets NonFiniteLossHook name the samples of a bad batch
+    dict(type='PackActionInputs', meta_keys=('frame_dir', ))
 ]
 train_pipeline = [dict(type='PreNormalize3D')] + stae_transforms + train_sampling
 stock_train_pipeline = [dict(type='PreNormalize3D')] + train_sampling
@@ -53,10 +54,13 @@ test_pipeline = [
         test_mode=True),
 ] + eval_tail
 
+# Workers restart every epoch and are seeded from (seed, epoch, rank, worker):
+# with EpochSeedHook this makes --resume exact.
 train_dataloader = dict(
     batch_size=16,
     num_workers=2,
-    persistent_workers=True,
+    persistent_workers=False,
+    worker_init_fn=dict(type='epoch_worker_init_fn'),
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type='RepeatDataset',

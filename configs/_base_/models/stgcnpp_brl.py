@@ -1,8 +1,9 @@
 # ST-GCN++ with BRL's batch- and loss-level parts, which travel together:
 # - the rebalanced partial mixup (STAE) as the data preprocessor's blending,
 # - the action-aware loss (DAA): plain CE in stage 1, re-weighted CE in stage 2,
-# - DetachedScheduleHook: hands both the training class counts and switches
-#   to stage 2 for the last 20% of the epochs (epoch 19 of 24, as BRL).
+# - DetachedScheduleHook (in default_runtime.py): hands both the training
+#   class counts and switches to stage 2 for the last 20% of the epochs
+#   (epoch 19 of 24, as BRL).
 # Children set num_classes in the head and the blending (and the layout of
 # the blending and the graph for other skeletons).
 _base_ = './stgcnpp.py'
@@ -13,5 +14,3 @@ model = dict(
         blending=dict(
             type='RebalancedPartialMix', num_classes=60, layout='nturgb+d')),
     cls_head=dict(loss_cls=dict(type='ActionAwareLoss')))
-
-custom_hooks = [dict(type='DetachedScheduleHook', switch_epoch=0.8)]

@@ -1,7 +1,7 @@
 # Baseline of the README's main job: stock ST-GCN++ with plain cross entropy
 # (no STAE augmentation, no rebalanced mixup, no action-aware loss), with the
-# data, schedule and size of synthetic_lt_cpu.py. DetachedScheduleHook stays:
-# it only hands the training class counts to LongTailMetric here.
+# data, schedule and size of synthetic_lt_cpu.py. DetachedScheduleHook (in
+# the runtime) only hands the training class counts to LongTailMetric here.
 _base_ = '../synthetic_lt_cpu.py'
 
 model = dict(
