@@ -11,13 +11,14 @@ def _mmaction_models_importable() -> bool:
     except ImportError as error:
         warnings.warn(
             f'brl_mm: mmaction.models does not import ({error}); '
-            'RebalancedPartialMix and the table graph layouts (nw_ucla) are '
-            'not registered. Keep the compat shims on (unset '
-            'BRL_MM_DISABLE_COMPAT) to use them.')
+            'RebalancedPartialMix, the CTRGCN / MSG3D backbones and the '
+            'table graph layouts (nw_ucla) are not registered. Keep the '
+            'compat shims on (unset BRL_MM_DISABLE_COMPAT) to use them.')
         return False
     return True
 
 
 if _mmaction_models_importable():
     from . import graph  # noqa: F401  (table layouts, e.g. nw_ucla, in Graph)
+    from . import backbones  # noqa: F401  (CTRGCN, MSG3D)
     from .blending import RebalancedPartialMix  # noqa: F401
