@@ -1,8 +1,9 @@
-"""Skeleton pipeline transforms registered in mmaction's TRANSFORMS."""
+"""Skeleton pipeline transforms registered in mmaction's TRANSFORMS: BRL's
+STAE augmentations and the skip-modal features."""
 from .augment import RandomRot, RandomScale, SpatialFlip, TemporalReverse
+from .features import GenSkeFeatK, JointToSkip
 
-__all__ = ['RandomScale', 'RandomRot', 'SpatialFlip', 'TemporalReverse']
-
-from .features import GenSkeFeatK, JointToSkip  # noqa: E402
-
-__all__ += ['GenSkeFeatK', 'JointToSkip']
+__all__ = [
+    'RandomScale', 'RandomRot', 'SpatialFlip', 'TemporalReverse',
+    'GenSkeFeatK', 'JointToSkip'
+]
