@@ -392,3 +392,9 @@ def test_registered_in_mmaction_models():
     assert all(cls.requires_class_counts for cls in (
         ActionAwareLoss, ClassBalancedLoss, FocalLoss, LDAMLoss,
         LogitAdjustedLoss))
+
+
+def test_mean_over_ranks_is_the_identity_without_a_process_group():
+    from brl_mm.models.losses.functional import mean_over_ranks
+    value = torch.tensor(3.5)
+    assert mean_over_ranks(value) is value

@@ -78,10 +78,37 @@ def as_soft_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
         f'{num_classes}) for {num_classes} classes')
 
 
+def mean_over_ranks(value: torch.Tensor) -> torch.Tensor:
+    """Mean of a (detached) tensor over the ranks of a distributed run.
+
+    Used for the normalizer of a weighted mean: with it, DDP's average of
+    the per-rank gradients equals the gradient of the weighted mean over the
+    global batch. An all-reduce, not a host-device sync; the identity when
+    no process group is running.
+
+    Args:
+        value (torch.Tensor): This rank's value.
+
+    Returns:
+        torch.Tensor: The mean over ranks (``value`` itself without a
+        process group).
+    """
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()):
+        return value
+    world_size = dist.get_world_size()
+    if world_size == 1:
+        return value
+    total = value.detach().clone()
+    dist.all_reduce(total)
+    return total / world_size
+
+
 def weighted_soft_cross_entropy(
         logits: torch.Tensor,
         soft_labels: torch.Tensor,
-        class_weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+        class_weight: Optional[torch.Tensor] = None,
+        sync_normalizer: bool = False) -> torch.Tensor:
     """Class-weighted cross entropy for soft labels (weighted mean).
 
     ``loss = sum_ic q_ic w_c (-log p_ic) / sum_ic q_ic w_c``. With one-hot
@@ -94,6 +121,10 @@ def weighted_soft_cross_entropy(
         logits (torch.Tensor): ``(B, K)`` class scores.
         soft_labels (torch.Tensor): ``(B, K)`` target probabilities.
         class_weight (torch.Tensor, optional): ``(K,)`` per-class weights.
+        sync_normalizer (bool): Under DDP, divide by the mean over ranks of
+            ``sum q w`` instead of this rank's, so that training equals the
+            weighted mean over the global batch (one all-reduce of a scalar;
+            every rank must call the loss). Defaults to False.
 
     Returns:
         torch.Tensor: The scalar loss (float32).
@@ -102,4 +133,7 @@ def weighted_soft_cross_entropy(
     weighted_targets = soft_labels.float()
     if class_weight is not None:
         weighted_targets = weighted_targets * class_weight.float().unsqueeze(0)
-    return -(weighted_targets * log_prob).sum() / weighted_targets.sum()
+    normalizer = weighted_targets.sum()
+    if sync_normalizer:
+        normalizer = mean_over_ranks(normalizer.detach())
+    return -(weighted_targets * log_prob).sum() / normalizer

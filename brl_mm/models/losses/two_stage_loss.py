@@ -150,10 +150,13 @@ class TwoStageLoss(nn.Module):
         """The loss on float32 ``logits`` and ``(B, K)`` ``soft_labels``.
 
         Defaults to the cross entropy weighted by the current
-        ``class_weight``. Subclasses override it with device operations only.
+        ``class_weight``; in training under DDP its normalizer is the mean
+        over ranks, so that the update equals the 1-process weighted mean of
+        the global batch. Subclasses override it with device operations only.
         """
-        return weighted_soft_cross_entropy(logits, soft_labels,
-                                           self.class_weight)
+        return weighted_soft_cross_entropy(
+            logits, soft_labels, self.class_weight,
+            sync_normalizer=self.training and torch.is_grad_enabled())
 
     # ------------------------------------------------------------ internals
     def _refresh_class_weight(self) -> None:
