@@ -22,3 +22,4 @@ if _mmaction_models_importable():
     from . import graph  # noqa: F401  (table layouts, e.g. nw_ucla, in Graph)
     from . import backbones  # noqa: F401  (CTRGCN, MSG3D)
     from .blending import RebalancedPartialMix  # noqa: F401
+    from .heads import SyncFreeGCNHead  # noqa: F401
