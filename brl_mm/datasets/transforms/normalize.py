@@ -255,14 +255,14 @@ class CachedPreNormalize3D(PreNormalize3D):
         return osp.join(self.cache_dir, key[:2], key + '.npy')
 
     def _read_disk(self, key: str) -> Optional[Tuple]:
-        if self.cache_dir is None:
+        if self.cache_dir is None or not self._disk_ok:
             return None
         path = self._path(key)
         try:
             with open(path, 'rb') as f:
                 keypoint = np.load(f, allow_pickle=False)
                 center = np.load(f, allow_pickle=False)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         except (OSError, ValueError, EOFError) as error:
             warnings.warn(f'CachedPreNormalize3D: unreadable cache entry '
