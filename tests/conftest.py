@@ -95,7 +95,8 @@ def shrink_config(cfg, ann_file: str, num_classes: int, clip_len: int = 8,
         if dataset.get('lt_split_file'):
             dataset.lt_split_file = None  # a benchmark list: not these ids
         for transform in dataset.pipeline:
-            if transform.type == 'UniformSampleFrames':
+            if transform.type in ('UniformSampleFrames',
+                                  'FastUniformSampleFrames'):
                 transform.clip_len = clip_len
                 if split == 'test':
                     transform.num_clips = test_clips

@@ -164,6 +164,10 @@ def test_bad_input_names_the_sample():
     three = _sample(persons=3, name='S009A042')
     with pytest.raises(ValueError, match='S009A042.*M = 1 or 2'):
         transform(three)
+    flat = dict(_sample(name='S009A044'))
+    flat['keypoint'] = flat['keypoint'][..., :2]
+    with pytest.raises(ValueError, match='S009A044.*PreNormalize2D'):
+        transform(flat)
     wrong = dict(_sample(frames=10, name='S009A043'), total_frames=11)
     with pytest.raises(ValueError, match='S009A043.*total_frames = 11'):
         transform(wrong)

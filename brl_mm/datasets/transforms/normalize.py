@@ -135,6 +135,11 @@ class CachedPreNormalize3D(PreNormalize3D):
                 f'CachedPreNormalize3D: sample {sample}: keypoint must be '
                 f'(M, T, V, C) with M = 1 or 2 persons, got shape '
                 f'{skeleton.shape}; check the annotation file.')
+        if skeleton.shape[-1] != 3:
+            raise ValueError(
+                f'CachedPreNormalize3D: sample {sample}: expects 3D keypoints '
+                f'(C = 3), got shape {skeleton.shape}; use PreNormalize2D for '
+                '2D skeletons.')
         if skeleton.shape[1] != total_frames:
             raise ValueError(
                 f'CachedPreNormalize3D: sample {sample}: total_frames = '
