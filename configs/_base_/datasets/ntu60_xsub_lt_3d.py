@@ -101,3 +101,36 @@ test_dataloader = dict(
 # writes per-class accuracy (CSV/JSON, and a plot when testing) to the log dir.
 val_evaluator = [dict(type='LongTailMetric'), dict(type='AccMetric')]
 test_evaluator = [dict(type='LongTailMetric', plot=True), dict(type='AccMetric')]
+
+# Streams (modalities). A base's variables are fixed when the base is loaded:
+# a child that only sets `feats = ['b']` would still train on joints. So the
+# loaders of every stream are built here, and a stream config picks one:
+#   modality = 'b'
+#   train_dataloader, val_dataloader, test_dataloader = \
+#       _base_.modality_loaders[modality]
+# `stock_train_loaders[modality]` trains without STAE (the baselines). The
+# features come from brl_mm's GenSkeFeatK: mmaction's GenSkeFeat plus the
+# skip-modal k / km (identical arrays for j / b / jm / bm).
+modality = 'j'
+modalities = ('j', 'b', 'k', 'jm', 'bm', 'km')
+
+
+def __stream(pipeline, m):  # dropped from the config (a function)
+    return [
+        dict(t, type='GenSkeFeatK', feats=[m])
+        if t['type'] in ('GenSkeFeat', 'GenSkeFeatK') else dict(t)
+        for t in pipeline
+    ]
+
+
+modality_loaders = {
+    m: (dict(dataset=dict(dataset=dict(pipeline=__stream(train_pipeline, m)))),
+        dict(dataset=dict(pipeline=__stream(val_pipeline, m))),
+        dict(dataset=dict(pipeline=__stream(test_pipeline, m))))
+    for m in modalities
+}
+stock_train_loaders = {
+    m: dict(dataset=dict(dataset=dict(
+        pipeline=__stream(stock_train_pipeline, m))))
+    for m in modalities
+}

@@ -1,0 +1,23 @@
+# BRL (ST-GCN++) on Kinetics-400 skeletons (COCO-17 2D HRNet, natural long
+# tail), joint stream, with BRL's K400 schedule (the released config): 150
+# epochs, cosine, lr 0.1 for 4 GPUs x 64 samples (auto_scale_lr scales it to
+# the actual total batch), the action-aware re-weighting (DAA, the original's
+# KAA loss) from epoch 130 on, 100-frame clips.
+_base_ = [
+    '../../_base_/models/stgcnpp_brl.py',
+    '../../_base_/datasets/k400_lt_2d.py',
+    '../../_base_/schedules/sgd_cosine_150e.py',
+    '../../_base_/default_runtime.py',
+]
+
+model = dict(
+    data_preprocessor=dict(
+        blending=dict(num_classes={{_base_.num_classes}}, layout='coco')),
+    backbone=dict(graph_cfg=dict(layout='coco')),
+    cls_head=dict(num_classes={{_base_.num_classes}}))
+train_dataloader = dict(batch_size=64)
+auto_scale_lr = dict(base_batch_size=256)
+custom_hooks = [
+    dict(h, switch_epoch=130) if h['type'] == 'DetachedScheduleHook' else h
+    for h in _base_.custom_hooks
+]

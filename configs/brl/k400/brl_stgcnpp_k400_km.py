@@ -1,0 +1,7 @@
+# BRL (ST-GCN++) on Kinetics-400 skeletons, skip motion stream: the joint
+# config with the 'km' loaders (README.md, Configs: streams).
+_base_ = './brl_stgcnpp_k400_j.py'
+
+modality = 'km'
+train_dataloader, val_dataloader, test_dataloader = \
+    _base_.modality_loaders[modality]

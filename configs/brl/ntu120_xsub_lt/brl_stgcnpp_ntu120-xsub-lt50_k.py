@@ -1,0 +1,6 @@
+# BRL (ST-GCN++) on NTU120-LT X-Sub, IF=50, skip (skip-modal) stream: the IF=100
+# config with the official NTU120_xsub_exp_50 list.
+_base_ = './brl_stgcnpp_ntu120-xsub-lt100_k.py'
+
+train_dataloader = dict(
+    dataset=dict(dataset=dict(lt_split_file='NTU120_xsub_exp_50')))

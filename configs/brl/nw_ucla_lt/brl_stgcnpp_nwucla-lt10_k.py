@@ -1,0 +1,7 @@
+# BRL (ST-GCN++) on NW-UCLA-LT, IF=10, skip (skip-modal) stream: the joint
+# config with the 'k' loaders (README.md, Configs: streams).
+_base_ = './brl_stgcnpp_nwucla-lt10_j.py'
+
+modality = 'k'
+train_dataloader, val_dataloader, test_dataloader = \
+    _base_.modality_loaders[modality]
