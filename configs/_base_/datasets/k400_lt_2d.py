@@ -14,7 +14,11 @@ layout = 'coco'
 num_classes = 400
 clip_len = 100
 train_split, test_split = 'train', 'val'
-__swaps = {'nturgb+d': layout, 'PreNormalize3D': 'PreNormalize2D'}
+__swaps = {
+    'nturgb+d': layout,
+    'PreNormalize3D': 'PreNormalize2D',
+    'CachedPreNormalize3D': 'PreNormalize2D'
+}
 
 
 def __to_2d(x):  # the swaps and clip_len, wherever they stand in x

@@ -1,0 +1,5 @@
+# Baseline on NW-UCLA-LT, IF=10, joint stream: the CE baseline with LDAM-DRW:
+# LDAM margins throughout, class-balanced re-weighting in the DAA stage 2.
+_base_ = './ce_stgcnpp_nwucla-lt10_j.py'
+
+model = dict(cls_head=dict(loss_cls=dict(_delete_=True, type='LDAMLoss')))

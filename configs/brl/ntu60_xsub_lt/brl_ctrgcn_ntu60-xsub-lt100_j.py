@@ -1,0 +1,12 @@
+# BRL on NTU60-LT X-Sub, IF=100, joint stream, with the CTR-GCN (brl_mm's
+# implementation; mmaction2 1.2.0's wheel lacks it) backbone instead of
+# ST-GCN++: same data, STAE, mixup, DAA and schedule; GCNHead in_channels
+# 256.
+_base_ = './brl_stgcnpp_ntu60-xsub-lt100_j.py'
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='CTRGCN',
+        graph_cfg=dict(layout='nturgb+d', mode='spatial')),
+    cls_head=dict(in_channels=256))
