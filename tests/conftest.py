@@ -80,8 +80,10 @@ def run_python(code: str, env: Optional[dict] = None,
 
 def shrink_config(cfg, ann_file: str, num_classes: int, clip_len: int = 8,
                   test_clips: int = 2, base_channels: int = 8):
-    """Shrink a brl-mm config to seconds on a CPU: tiny ST-GCN++ (2 stages),
-    short clips, no loader workers, the given data everywhere."""
+    """Shrink a brl-mm config to seconds on a CPU: tiny backbone (ST-GCN++,
+    AAGCN, CTR-GCN: 2 stages; MS-G3D: 2 scales), short clips, no loader
+    workers, the given data everywhere (benchmark sample lists and on-the-fly
+    long-tail subsets off)."""
     for split in ('train', 'val', 'test'):
         loader = cfg.get(f'{split}_dataloader')
         if loader is None:
@@ -94,16 +96,24 @@ def shrink_config(cfg, ann_file: str, num_classes: int, clip_len: int = 8,
         dataset.update(ann_file=ann_file, num_classes=num_classes)
         if dataset.get('lt_split_file'):
             dataset.lt_split_file = None  # a benchmark list: not these ids
+        if dataset.get('imbalance_factor'):  # e.g. NW-UCLA-LT's n_max=100
+            dataset.update(imbalance_factor=None, n_max=None)
         for transform in dataset.pipeline:
             if transform.type in ('UniformSampleFrames',
                                   'FastUniformSampleFrames'):
                 transform.clip_len = clip_len
                 if split == 'test':
                     transform.num_clips = test_clips
-    cfg.model.backbone.update(base_channels=base_channels, num_stages=2,
-                              inflate_stages=[], down_stages=[])
+    if cfg.model.backbone.type == 'MSG3D':  # 4x base_channels out
+        cfg.model.backbone.update(base_channels=base_channels,
+                                  num_gcn_scales=2, num_g3d_scales=2)
+        out_channels = 4 * base_channels
+    else:
+        cfg.model.backbone.update(base_channels=base_channels, num_stages=2,
+                                  inflate_stages=[], down_stages=[])
+        out_channels = base_channels
     cfg.model.cls_head.update(num_classes=num_classes,
-                              in_channels=base_channels)
+                              in_channels=out_channels)
     blending = cfg.model.get('data_preprocessor', {}).get('blending')
     if blending:
         blending.num_classes = num_classes
