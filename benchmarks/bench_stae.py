@@ -22,75 +22,24 @@ Usage::
     python benchmarks/bench_stae.py [--device cpu|cuda] [--threads N]
 """
 import argparse
-import os
-import os.path as osp
-import platform
 import random
-import statistics
-import sys
-import tempfile
 import time
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import brl_mm  # noqa: E402,F401  (compat shims before mmaction.models)
-import mmaction  # noqa: E402
-import mmengine  # noqa: E402
-from mmaction.registry import MODELS, TRANSFORMS  # noqa: E402
-from mmaction.structures import ActionDataSample  # noqa: E402
-from mmcv.transforms import Compose  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.optim import OptimWrapper  # noqa: E402
+from _common import (CLIP_LEN, NTU60_LT_COUNTS, NUM_CLASSES,
+                     build_stock_model, environment_header,
+                     make_batch, make_ntu_like_samples)
+from _common import median_ms as _ms
+from _common import time_calls as _time_calls
+from mmaction.registry import MODELS, TRANSFORMS
+from mmaction.structures import ActionDataSample
+from mmcv.transforms import Compose
+from mmengine.optim import OptimWrapper
 
-from brl_mm.datasets.layouts import get_layout  # noqa: E402
-
-STOCK_CFG = ('mmaction::skeleton/stgcnpp/'
-             'stgcnpp_8xb16-joint-u100-80e_ntu60-xsub-keypoint-3d.py')
-NUM_CLASSES = 60
-CLIP_LEN = 64
-# NTU60-LT X-Sub IF=100 class counts: n_c = int(600 * 100 ** (-c / 59))
-NTU60_LT_COUNTS = [int(600 * 100**(-c / 59)) for c in range(NUM_CLASSES)]
-
-
-# ------------------------------------------------------------------ helpers
-def _sync(device: torch.device) -> None:
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
-
-
-def _time_calls(fn: Callable[[], None],
-                reps: int,
-                device: torch.device,
-                setup: Callable[[], None] = None) -> List[float]:
-    """Seconds per call of ``fn`` (``setup`` runs untimed before each)."""
-    times = []
-    for _ in range(reps):
-        if setup is not None:
-            setup()
-        _sync(device)
-        start = time.perf_counter()
-        fn()
-        _sync(device)
-        times.append(time.perf_counter() - start)
-    return times
-
-
-def _ms(times: Sequence[float]) -> float:
-    return 1e3 * statistics.median(times)
-
-
-def _cpu_name() -> str:
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'unknown CPU'
+from brl_mm.datasets.layouts import get_layout
 
 
 # -------------------------------------- the original BRL mixup (reference)
@@ -137,25 +86,6 @@ def original_brl_rebalance_mix_up(keypoint: torch.Tensor, label: torch.Tensor,
 
 
 # ----------------------------------------------------------- model + data
-def build_stock_model(device: torch.device) -> torch.nn.Module:
-    """The stock mmaction2 ST-GCN++ model of the NTU60 X-Sub 3D config."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = osp.join(tmp, 'stock.py')
-        with open(path, 'w') as f:
-            f.write(f'_base_ = {STOCK_CFG!r}\n')
-        cfg = Config.fromfile(path)
-    model = MODELS.build(cfg.model).to(device)
-    model.train()
-    return model
-
-
-def make_batch(batch_size: int, device: torch.device) -> Dict:
-    inputs = [torch.randn(1, 2, CLIP_LEN, 25, 3) for _ in range(batch_size)]
-    labels = np.random.randint(0, NUM_CLASSES, batch_size)
-    samples = [ActionDataSample().set_gt_label(int(y)) for y in labels]
-    return dict(inputs=inputs, data_samples=samples)
-
-
 def bench_mixup_vs_step(device: torch.device, batch_sizes: Sequence[int],
                         step_reps: Dict[int, int], mix_reps: int,
                         orig_reps: int) -> List[Dict]:
@@ -226,29 +156,6 @@ def bench_mixup_vs_step(device: torch.device, batch_sizes: Sequence[int],
 
 
 # ------------------------------------------------------------- pipelines
-def make_ntu_like_samples(num: int, seed: int = 0) -> List[Dict]:
-    """NTU-shaped raw samples: T ~ U(30, 300), M = 2 for 30% of samples,
-    float32 camera-space coordinates of a wobbling body."""
-    rng = np.random.default_rng(seed)
-    rest = rng.normal(0, 0.3, (25, 3)) + np.array([0, 0, 3.0])
-    samples = []
-    for _ in range(num):
-        frames = int(rng.integers(30, 301))
-        persons = 2 if rng.random() < 0.3 else 1
-        drift = np.cumsum(rng.normal(0, 0.01, (persons, frames, 25, 3)),
-                          axis=1)
-        keypoint = (rest + drift).astype(np.float32)
-        if persons == 2:
-            keypoint[1] += np.array([0.8, 0, 0], dtype=np.float32)
-        samples.append(
-            dict(keypoint=keypoint,
-                 total_frames=frames,
-                 label=int(rng.integers(0, NUM_CLASSES)),
-                 start_index=0,
-                 modality='Pose'))
-    return samples
-
-
 def build_pipeline(brl: bool, reverse: bool = False) -> Compose:
     steps = [dict(type='PreNormalize3D')]
     if brl:
@@ -349,13 +256,7 @@ def main() -> None:
     }
 
     start = time.perf_counter()
-    hw = (torch.cuda.get_device_name(device)
-          if device.type == 'cuda' else _cpu_name())
-    print(f'# bench_stae  device={device} ({hw}), cpu={_cpu_name()} '
-          f'x{os.cpu_count()}, torch threads={torch.get_num_threads()}')
-    print(f'# torch {torch.__version__}, mmaction2 {mmaction.__version__}, '
-          f'mmengine {mmengine.__version__}, numpy {np.__version__}, '
-          f'python {platform.python_version()}')
+    print(environment_header('bench_stae', device))
 
     rows = bench_mixup_vs_step(device, args.batch_sizes, reps, args.mix_reps,
                                args.orig_reps)

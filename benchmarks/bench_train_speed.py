@@ -1,0 +1,522 @@
+"""Training speed of the BRL recipe next to stock mmaction2 ST-GCN++ (issue 8).
+
+Everything is measured side by side in one process, the variants of a
+table interleaved round by round (so background load hits them alike), and
+reported as medians and as ratios against stock mmaction2:
+
+1. **Train steps** (``model.train_step``: preprocessor, forward, loss,
+   backward, SGD step with Nesterov momentum and weight decay) on NTU inputs
+   ``(B, 1, 2, T, 25, 3)`` at B = 16 and 128, all models starting from the
+   same weights:
+
+   * ``stock``: the model of mmaction2's
+     ``stgcnpp_8xb16-joint-u100-80e_ntu60-xsub-keypoint-3d.py`` (``GCNHead``,
+     cross entropy, top-k accuracy through numpy every step);
+   * ``stock + BRL components``: the same with the rebalanced partial mixup
+     and ``ActionAwareLoss`` (stage 2), stock ``GCNHead``;
+   * ``BRL recipe``: ``configs/_base_/models/stgcnpp_brl.py`` (mixup,
+     ActionAwareLoss, ``SyncFreeGCNHead``), fp32 - the same math as stock;
+   * ``BRL recipe`` under AMP: bf16 (and fp16 on CUDA) autocast - on CUDA
+     through mmengine's ``AmpOptimWrapper`` as ``--amp --cfg-options
+     optim_wrapper.dtype=...`` sets it, on CPU inside
+     ``torch.autocast('cpu', torch.bfloat16)`` (mmengine's wrapper needs a
+     GPU); stock fp16 too on CUDA;
+   * ``+ compile``: the backbone compiled in place with ``torch.compile``
+     (``nn.Module.compile``, state-dict keys unchanged), CUDA by default.
+
+   On CUDA also the peak GPU memory of each variant's step.
+2. **BRL component overhead** timed on its own: the mixup call, the extra
+   cost of ActionAwareLoss over mmaction's CrossEntropyLoss (forward +
+   backward), ``DetachedScheduleHook.before_train_epoch`` amortised over
+   the iterations of an NTU60-LT epoch; as a share of the stock step.
+3. **Pipeline** per-sample time (NTU-shaped samples, T 30..300, 1-2
+   persons): stock mmaction2 (PreNormalize3D, GenSkeFeat,
+   UniformSampleFrames(64), PoseDecode, FormatGCNInput, PackActionInputs),
+   the BRL pipeline with stock transforms (+ RandomScale, RandomRot,
+   SpatialFlip), and the BRL train pipeline of
+   ``configs/_base_/datasets/ntu60_xsub_lt_3d.py`` (CachedPreNormalize3D,
+   FastUniformSampleFrames) cold (computed), warm in memory, warm on disk;
+   samples/s per worker and workers needed to feed B=128.
+4. With ``--loader-check`` (CUDA): a real 2-worker DataLoader feeding BRL
+   train steps at B=128; the share of time the step loop waits for data.
+
+On a CPU the B=128 rows default to T=16 (``--clip-lens``) so that the whole
+script runs in a few minutes on 2 cores.
+
+Usage::
+
+    python benchmarks/bench_train_speed.py --threads 1            # CPU
+    python benchmarks/bench_train_speed.py --device cuda --loader-check
+"""
+import argparse
+import copy
+import logging
+import math
+import os.path as osp
+import random
+import tempfile
+import time
+import types
+from typing import Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from _common import (CLIP_LEN, NTU60_LT_COUNTS, NUM_CLASSES,
+                     build_stock_model, environment_header, load_config,
+                     load_average, make_batch, make_ntu_like_samples,
+                     median_ms, sync, time_calls)
+from mmaction.registry import MODELS, TRANSFORMS
+from mmaction.structures import ActionDataSample
+from mmcv.transforms import Compose
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.logging import MMLogger
+from mmengine.optim import AmpOptimWrapper, OptimWrapper
+from mmengine.registry import init_default_scope
+
+from brl_mm.engine.hooks import DetachedScheduleHook
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+BRL_MODEL_CFG = osp.join(REPO, 'configs', '_base_', 'models',
+                         'stgcnpp_brl.py')
+BRL_DATA_CFG = osp.join(REPO, 'configs', '_base_', 'datasets',
+                        'ntu60_xsub_lt_3d.py')
+NTU60_LT_SAMPLES = 7892  # NTU60-LT X-Sub IF=100, x RepeatDataset(times=5)
+
+
+# ------------------------------------------------------------------ models
+def _brl_model(device: torch.device, stock_head: bool,
+               weights: Dict) -> torch.nn.Module:
+    init_default_scope('mmaction')
+    cfg = Config.fromfile(BRL_MODEL_CFG)
+    model_cfg = copy.deepcopy(cfg.model)
+    if stock_head:
+        model_cfg.cls_head.type = 'GCNHead'
+    model = MODELS.build(model_cfg).to(device)
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    assert not unexpected and all('loss_cls' in k for k in missing), (
+        missing, unexpected)
+    model.data_preprocessor.blending.set_class_counts(NTU60_LT_COUNTS)
+    model.cls_head.loss_cls.set_class_counts(NTU60_LT_COUNTS)
+    model.cls_head.loss_cls.set_stage(2)  # the weighted (costlier) stage
+    model.train()
+    return model
+
+
+def _sgd(model: torch.nn.Module) -> torch.optim.Optimizer:
+    return torch.optim.SGD(model.parameters(),
+                           lr=0.1,
+                           momentum=0.9,
+                           weight_decay=5e-4,
+                           nesterov=True)
+
+
+class Variant:
+    """One model + optimizer wrapper + precision, stepping on a batch."""
+
+    def __init__(self,
+                 name: str,
+                 model: torch.nn.Module,
+                 device: torch.device,
+                 amp: Optional[str] = None,
+                 compile_backbone: bool = False) -> None:
+        self.name, self.model, self.device, self.amp = name, model, device, amp
+        self.cpu_autocast = amp is not None and device.type == 'cpu'
+        if amp is not None and device.type == 'cuda':
+            self.optim = AmpOptimWrapper(optimizer=_sgd(model),
+                                         dtype=amp,
+                                         loss_scale='dynamic')
+        else:
+            self.optim = OptimWrapper(_sgd(model))
+        if compile_backbone:
+            model.backbone.compile()
+
+    def step(self, batch: Dict) -> None:
+        if self.cpu_autocast:
+            with torch.autocast('cpu', dtype=getattr(torch, self.amp)):
+                self.model.train_step(batch, self.optim)
+        else:
+            self.model.train_step(batch, self.optim)
+
+
+def build_variants(device: torch.device, amp_dtypes: Sequence[str],
+                   compile_backbone: bool) -> List[Variant]:
+    stock = build_stock_model(device)
+    weights = copy.deepcopy(stock.state_dict())
+    variants = [
+        Variant('stock mmaction2 fp32', stock, device),
+        Variant('stock + BRL components fp32',
+                _brl_model(device, True, weights), device),
+        Variant('BRL recipe fp32 (same math)',
+                _brl_model(device, False, weights), device),
+    ]
+    if device.type == 'cuda' and 'float16' in amp_dtypes:
+        fp16 = build_stock_model(device)
+        fp16.load_state_dict(weights)
+        variants.append(
+            Variant('stock mmaction2 fp16 (AmpOptimWrapper)', fp16, device,
+                    'float16'))
+    for dtype in amp_dtypes:
+        if device.type == 'cpu' and dtype != 'bfloat16':
+            continue  # CPU autocast: bf16 only
+        short = {'float16': 'fp16', 'bfloat16': 'bf16'}[dtype]
+        variants.append(
+            Variant(f'BRL recipe {short}', _brl_model(device, False, weights),
+                    device, dtype))
+    if compile_backbone:
+        dtype = 'bfloat16' if 'bfloat16' in amp_dtypes else None
+        short = 'bf16' if dtype else 'fp32'
+        variants.append(
+            Variant(f'BRL recipe {short} + compile(backbone)',
+                    _brl_model(device, False, weights), device, dtype,
+                    compile_backbone=True))
+    return variants
+
+
+def bench_steps(variants: List[Variant], batch_size: int, clip_len: int,
+                reps: int, warmup: int, device: torch.device) -> Dict:
+    """Interleaved train steps; median seconds per variant (+ peak MB)."""
+    batch = make_batch(batch_size, device, clip_len)
+    for variant in variants:
+        for _ in range(warmup):
+            variant.step(batch)
+    times = {v.name: [] for v in variants}
+    for _ in range(reps):
+        for variant in variants:
+            times[variant.name] += time_calls(lambda: variant.step(batch), 1,
+                                              device)
+    peaks = {}
+    if device.type == 'cuda':
+        for variant in variants:
+            torch.cuda.empty_cache()
+            base = torch.cuda.memory_allocated(device)
+            torch.cuda.reset_peak_memory_stats(device)
+            variant.step(batch)
+            sync(device)
+            peaks[variant.name] = (torch.cuda.max_memory_allocated(device) -
+                                   base) / 2**20
+    return dict(times=times, peaks=peaks)
+
+
+# --------------------------------------------------------------- components
+def bench_components(device: torch.device, batch_size: int, reps: int,
+                     brl_model: torch.nn.Module) -> Dict[str, float]:
+    """Median ms of each BRL component's own work at one batch size."""
+    blending = brl_model.data_preprocessor.blending
+    stacked = torch.randn(batch_size, 1, 2, CLIP_LEN, 25, 3, device=device)
+    targets = [int(y) for y in np.random.randint(0, NUM_CLASSES, batch_size)]
+    fresh: List = []
+
+    def new_samples():
+        fresh[:] = [
+            ActionDataSample().set_gt_label(y).to(device) for y in targets
+        ]
+
+    new_samples()
+    blending(stacked, fresh)
+    mix = time_calls(lambda: blending(stacked, fresh), reps, device,
+                     new_samples)
+
+    aa_loss = brl_model.cls_head.loss_cls
+    ce_loss = MODELS.build(dict(type='CrossEntropyLoss')).to(device)
+    logits = torch.randn(batch_size, NUM_CLASSES, device=device,
+                         requires_grad=True)
+    hard = torch.tensor(targets, device=device)
+    soft = torch.nn.functional.one_hot(hard, NUM_CLASSES).float()
+
+    def loss_step(loss_fn, labels):
+        return lambda: loss_fn(logits, labels).backward()
+
+    aa = time_calls(loss_step(aa_loss, soft), reps, device)
+    ce = time_calls(loss_step(ce_loss, hard), reps, device)
+
+    hook = DetachedScheduleHook(switch_epoch=0.8)
+    runner = types.SimpleNamespace(model=brl_model, max_epochs=24, epoch=0)
+    epochs = iter(range(10**9))
+
+    def next_epoch():
+        runner.epoch = next(epochs) % 24
+
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # the stage-switch log lines
+    try:
+        hook_times = time_calls(lambda: hook.before_train_epoch(runner), 24,
+                                device, next_epoch)
+    finally:
+        logger.setLevel(level)
+    iters = math.ceil(NTU60_LT_SAMPLES * 5 / batch_size)
+    return dict(mix=median_ms(mix),
+                aa=median_ms(aa),
+                ce=median_ms(ce),
+                hook_epoch=median_ms(hook_times),
+                hook_step=median_ms(hook_times) / iters,
+                iters=iters)
+
+
+# ---------------------------------------------------------------- pipeline
+def _stock_pipeline(brl_augment: bool) -> Compose:
+    steps = [dict(type='PreNormalize3D')]
+    if brl_augment:
+        steps += [
+            dict(type='RandomScale', scale=0.1),
+            dict(type='RandomRot', theta=0.3),
+            dict(type='SpatialFlip', layout='nturgb+d', p=0.5),
+        ]
+    steps += [
+        dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
+        dict(type='UniformSampleFrames', clip_len=CLIP_LEN),
+        dict(type='PoseDecode'),
+        dict(type='FormatGCNInput', num_person=2),
+        dict(type='PackActionInputs'),
+    ]
+    return Compose([TRANSFORMS.build(s) for s in steps])
+
+
+def brl_train_pipeline(**normalize_args) -> Compose:
+    """The BRL train pipeline of the NTU dataset config."""
+    steps = copy.deepcopy(Config.fromfile(BRL_DATA_CFG).train_pipeline)
+    assert steps[0]['type'] == 'CachedPreNormalize3D', steps[0]
+    steps[0].update(normalize_args)
+    return Compose([TRANSFORMS.build(s) for s in steps])
+
+
+def _pass(pipeline: Callable, samples: List[Dict]) -> float:
+    """Seconds per sample for one pass (fresh result dicts)."""
+    np.random.seed(0)
+    copies = [dict(s) for s in samples]
+    start = time.perf_counter()
+    for results in copies:
+        pipeline(results)
+    return (time.perf_counter() - start) / len(samples)
+
+
+def bench_pipelines(num_samples: int, rounds: int) -> Dict[str, float]:
+    """Median ms/sample per pipeline over interleaved rounds."""
+    samples = make_ntu_like_samples(num_samples)
+    stock = _stock_pipeline(False)
+    stock_brl = _stock_pipeline(True)
+    results = {
+        k: []
+        for k in ('stock', 'brl_stock_transforms', 'brl_cold',
+                  'brl_disk_write', 'brl_warm_memory', 'brl_warm_disk')
+    }
+    for _ in range(rounds):
+        results['stock'].append(_pass(stock, samples))
+        results['brl_stock_transforms'].append(_pass(stock_brl, samples))
+        results['brl_cold'].append(
+            _pass(brl_train_pipeline(memory_cache_mb=0), samples))
+        memory = brl_train_pipeline()
+        _pass(memory, samples)  # fills the memory cache
+        results['brl_warm_memory'].append(_pass(memory, samples))
+        with tempfile.TemporaryDirectory() as cache_dir:
+            results['brl_disk_write'].append(
+                _pass(brl_train_pipeline(cache_dir=cache_dir,
+                                         memory_cache_mb=0), samples))
+            results['brl_warm_disk'].append(
+                _pass(brl_train_pipeline(cache_dir=cache_dir,
+                                         memory_cache_mb=0), samples))
+    return {k: median_ms(v) for k, v in results.items()}
+
+
+# ------------------------------------------------------------ loader check
+class _SampleSet(torch.utils.data.Dataset):
+
+    def __init__(self, samples: List[Dict], pipeline: Compose) -> None:
+        self.samples, self.pipeline = samples, pipeline
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> Dict:
+        return self.pipeline(dict(self.samples[index]))
+
+
+def loader_check(variant: Variant, pipeline: Compose, batch_size: int,
+                 workers: int, iters: int,
+                 device: torch.device) -> Dict[str, float]:
+    """Share of the step loop spent waiting for the DataLoader."""
+    samples = make_ntu_like_samples(batch_size * (iters + 3), seed=1)
+    loader = torch.utils.data.DataLoader(
+        _SampleSet(samples, pipeline),
+        batch_size=batch_size,
+        num_workers=workers,
+        collate_fn=pseudo_collate,
+        pin_memory=device.type == 'cuda',
+        persistent_workers=False)
+    batches = iter(loader)
+    for _ in range(2):  # start-up and warm-up
+        variant.step(next(batches))
+    sync(device)
+    wait = 0.0
+    start = time.perf_counter()
+    for _ in range(iters):
+        before = time.perf_counter()
+        batch = next(batches)
+        wait += time.perf_counter() - before
+        variant.step(batch)
+    sync(device)
+    total = time.perf_counter() - start
+    return dict(wait_share=wait / total,
+                samples_per_s=batch_size * iters / total)
+
+
+# -------------------------------------------------------------------- main
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--device', default=None,
+                        help='cpu or cuda (default: cuda if available)')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch CPU threads (default: torch default)')
+    parser.add_argument('--batch-sizes', type=int, nargs='+',
+                        default=[16, 128])
+    parser.add_argument('--clip-lens', type=int, nargs='+', default=None,
+                        help='T per batch size (default: 64 on CUDA; on CPU '
+                        '64 for B<=16, 16 above)')
+    parser.add_argument('--reps', type=int, default=None,
+                        help='timed rounds (default 3 on CPU, 30 on CUDA)')
+    parser.add_argument('--warmup', type=int, default=None,
+                        help='untimed steps per variant (1 CPU, 5 CUDA)')
+    parser.add_argument('--amp-dtypes', nargs='*', default=None,
+                        help='default: bfloat16 on CPU, float16 bfloat16 '
+                        'on CUDA')
+    parser.add_argument('--compile', dest='compile_backbone',
+                        action='store_true', default=None,
+                        help='add a compiled-backbone row (default on CUDA)')
+    parser.add_argument('--no-compile', dest='compile_backbone',
+                        action='store_false')
+    parser.add_argument('--component-reps', type=int, default=50)
+    parser.add_argument('--pipeline-samples', type=int, default=200)
+    parser.add_argument('--pipeline-rounds', type=int, default=3)
+    parser.add_argument('--skip-steps', action='store_true')
+    parser.add_argument('--loader-check', action='store_true',
+                        help='real 2-worker DataLoader at B=128 (CUDA)')
+    parser.add_argument('--loader-workers', type=int, default=2)
+    parser.add_argument('--loader-iters', type=int, default=20)
+    return parser.parse_args()
+
+
+def _print_steps(results: Dict, batch_size: int, clip_len: int) -> float:
+    times, peaks = results['times'], results['peaks']
+    names = list(times)
+    stock = median_ms(times[names[0]])
+    print(f'\n## Train step, B={batch_size}, inputs (B, 1, 2, {clip_len}, '
+          f'25, 3), median of {len(times[names[0]])} interleaved rounds')
+    header = '| variant | ms / step | samples / s | speed vs stock |'
+    rule = '|---|---|---|---|'
+    if peaks:
+        header += ' peak step memory (MiB) | memory vs stock |'
+        rule += '---|---|'
+    print(header + '\n' + rule)
+    for name in names:
+        ms = median_ms(times[name])
+        row = (f'| {name} | {ms:.1f} (min {1e3 * min(times[name]):.1f}) | '
+               f'{1e3 * batch_size / ms:.1f} | {stock / ms:.3f}x |')
+        if peaks:
+            row += (f' {peaks[name]:.0f} | '
+                    f'{peaks[name] / peaks[names[0]]:.3f}x |')
+        print(row)
+    return stock
+
+
+def main() -> None:
+    args = _parse()
+    device = torch.device(args.device
+                          or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    cuda = device.type == 'cuda'
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    np.random.seed(0)
+    random.seed(0)
+    reps = args.reps or (30 if cuda else 3)
+    warmup = args.warmup if args.warmup is not None else (5 if cuda else 1)
+    amp_dtypes = (args.amp_dtypes if args.amp_dtypes is not None else
+                  (['float16', 'bfloat16'] if cuda else ['bfloat16']))
+    compile_backbone = (cuda if args.compile_backbone is None else
+                        args.compile_backbone)
+    clip_lens = args.clip_lens or [
+        CLIP_LEN if cuda or b <= 16 else 16 for b in args.batch_sizes
+    ]
+    if len(clip_lens) != len(args.batch_sizes):
+        raise SystemExit('--clip-lens needs one T per batch size')
+
+    start = time.perf_counter()
+    print(environment_header('bench_train_speed', device))
+    stock_ms = {}
+    variants = []
+    if not args.skip_steps:
+        variants = build_variants(device, amp_dtypes, compile_backbone)
+        for batch_size, clip_len in zip(args.batch_sizes, clip_lens):
+            results = bench_steps(variants, batch_size, clip_len, reps,
+                                  warmup, device)
+            stock_ms[batch_size] = _print_steps(results, batch_size,
+                                                clip_len)
+            print(f'# load average after this table: {load_average()}')
+
+        brl_model = variants[2].model
+        print('\n## BRL components on their own (median ms), share of the '
+              'stock step')
+        print('| B | mixup call | ActionAwareLoss - CE (fwd+bwd) | hook '
+              'per epoch (per step) | components / stock step |')
+        print('|---|---|---|---|---|')
+        for batch_size, clip_len in zip(args.batch_sizes, clip_lens):
+            c = bench_components(device, batch_size, args.component_reps,
+                                 brl_model)
+            extra = c['mix'] + max(c['aa'] - c['ce'], 0) + c['hook_step']
+            share = 100 * extra / stock_ms[batch_size]
+            note = ('' if clip_len == CLIP_LEN else
+                    f' (step at T={clip_len}: the share at T=64 is smaller)')
+            print(f"| {batch_size} | {c['mix']:.3f} | "
+                  f"{c['aa']:.3f} - {c['ce']:.3f} | {c['hook_epoch']:.3f} "
+                  f"({c['hook_step'] * 1e3:.4f} us, {c['iters']} it/epoch) "
+                  f"| {share:.4f}%{note} |")
+
+    per_sample = bench_pipelines(args.pipeline_samples, args.pipeline_rounds)
+    base = per_sample['stock']
+    print(f'\n## Pipeline per sample ({args.pipeline_samples} NTU-shaped '
+          f'samples, T 30..300, M 1-2, median of {args.pipeline_rounds} '
+          'interleaved rounds, one process = one worker)')
+    print('| pipeline | ms / sample | samples / s per worker | vs stock | '
+          'workers for 933/s | workers for 1195/s |')
+    print('|---|---|---|---|---|---|')
+    labels = {
+        'stock': 'stock mmaction2',
+        'brl_stock_transforms': 'BRL, stock transforms (PreNormalize3D, '
+        'UniformSampleFrames)',
+        'brl_cold': 'BRL config, cache miss (computed)',
+        'brl_disk_write': 'BRL config, disk cache: miss + write',
+        'brl_warm_memory': 'BRL config, memory cache hit',
+        'brl_warm_disk': 'BRL config, disk cache hit',
+    }
+    for key, label in labels.items():
+        ms = per_sample[key]
+        print(f'| {label} | {ms:.3f} | {1e3 / ms:.0f} | {ms / base:.3f}x | '
+              f'{math.ceil(933 * ms / 1e3)} | {math.ceil(1195 * ms / 1e3)} |')
+    print('# 933 / 1195 samples/s: stock ST-GCN++ fp32 / fp16 at B=128 on an '
+          'H100 as quoted by the architecture note (not measured here)')
+
+    if args.loader_check and not cuda:
+        print('\n# --loader-check skipped: it needs a GPU (on a CPU the '
+              'workers and the step share the same cores)')
+    elif args.loader_check:
+        if not variants:
+            raise SystemExit('--loader-check needs the train-step variants')
+        names = [v.name for v in variants]
+        brl = next((v for v in variants if v.name == 'BRL recipe bf16'),
+                   variants[names.index('BRL recipe fp32 (same math)')])
+        for variant, pipeline in ((variants[0], _stock_pipeline(False)),
+                                  (brl, brl_train_pipeline())):
+            check = loader_check(variant, pipeline, 128, args.loader_workers,
+                                 args.loader_iters, device)
+            print(f'\n# loader check {variant.name}: {args.loader_workers} '
+                  f'workers, B=128: waits for data '
+                  f"{100 * check['wait_share']:.1f}% of the loop, "
+                  f"{check['samples_per_s']:.0f} samples/s")
+    print(f'\n# total {time.perf_counter() - start:.1f} s, load average '
+          f'{load_average()}')
+
+
+if __name__ == '__main__':
+    main()
