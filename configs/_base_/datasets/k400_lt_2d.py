@@ -30,12 +30,10 @@ def __to_2d(x):  # the swaps and clip_len, wherever they stand in x
     return __swaps.get(x, x) if isinstance(x, str) else x
 
 
-(stae_transforms, train_sampling, train_pipeline, stock_train_pipeline,
- val_pipeline, test_pipeline, modality_loaders,
- stock_train_loaders) = __to_2d(
-     (_base_.stae_transforms, _base_.train_sampling, _base_.train_pipeline,
-      _base_.stock_train_pipeline, _base_.val_pipeline, _base_.test_pipeline,
-      _base_.modality_loaders, _base_.stock_train_loaders))
+# Defines the NTU base's layout_entries (train_pipeline, val_pipeline, ...,
+# modality_loaders, stock_train_loaders) here, with the swaps applied.
+globals().update(
+    {k: __to_2d(_base_[k]) for k in _base_.layout_entries})
 __data = dict(ann_file=ann_file, layout=layout, num_classes=num_classes)
 # 150 epochs over the natural training set (RepeatDataset kept, times=1)
 train_dataloader = dict(

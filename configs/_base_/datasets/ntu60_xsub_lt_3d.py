@@ -134,3 +134,8 @@ stock_train_loaders = {
         pipeline=__stream(stock_train_pipeline, m))))
     for m in modalities
 }
+# What depends on the skeleton layout and the coordinates: the datasets of
+# other skeletons (nw_ucla_lt_3d.py, k400_lt_2d.py) re-derive these entries.
+layout_entries = ('stae_transforms', 'train_sampling', 'train_pipeline',
+                  'stock_train_pipeline', 'val_pipeline', 'test_pipeline',
+                  'modality_loaders', 'stock_train_loaders')
