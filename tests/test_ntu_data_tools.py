@@ -94,6 +94,46 @@ def test_denoise_drops_frames_of_only_a_discarded_body():
     assert denoise_bodies([[], []]).shape == (2, 0, 25, 3)
 
 
+def figure(width, height, t, speed=0.0):
+    """25 joints spread over ``width`` in x and ``height`` in y (frame t)."""
+    xyz = np.zeros((25, 3), dtype=np.float32)
+    xyz[:, 0] = np.linspace(0, width, 25) + speed * t
+    xyz[:, 1] = np.linspace(0, height, 25)
+    xyz[:, 2] = 3.0
+    return xyz
+
+
+def test_denoise_drops_bodies_wider_than_tall():
+    """The standard NTU spread test: x spread > 0.8 y spread in more than
+    69.754% of a body's frames makes it noise, however much it moves."""
+    frames = []
+    for t in range(20):
+        frames.append([
+            (BODY_A, figure(0.5, 1.7, t, speed=0.01)),  # upright person
+            (BODY_B, figure(0.6, 1.6, t, speed=0.02)),  # upright person
+            # an object seen as a body: wide in 15 of 20 frames (75%)
+            (BODY_C, figure(2.0 if t < 15 else 0.2, 1.0, t, speed=0.5)),
+        ])
+    keypoint = denoise_bodies(frames)
+    np.testing.assert_allclose(keypoint[0, :, 0, 0], 0.02 * np.arange(20),
+                               atol=1e-6)  # B moves most among the persons
+    np.testing.assert_allclose(keypoint[1, :, 0, 0], 0.01 * np.arange(20),
+                               atol=1e-6)
+    # 14 wide frames of 20 (70%) would be noise, 13 (65%) not
+    for wide, kept in ((14, False), (13, True)):
+        frames_c = [[(BODY_A, figure(0.5, 1.7, t, 0.01)),
+                     (BODY_C, figure(2.0 if t < wide else 0.2, 1.0, t, 0.5))]
+                    for t in range(20)]
+        keypoint = denoise_bodies(frames_c)
+        assert np.allclose(keypoint[0, :, 0, 0], 0.5 * np.arange(20)) == kept
+    # off: the most active (wide) body leads again; alone: never dropped
+    keypoint = denoise_bodies(frames, spread_ratio=None)
+    np.testing.assert_allclose(keypoint[0, :, 0, 0], 0.5 * np.arange(20),
+                               atol=1e-6)
+    alone = denoise_bodies([[(BODY_C, figure(2.0, 1.0, t))] for t in range(12)])
+    assert alone.shape == (2, 12, 25, 3) and alone[0].any()
+
+
 def test_sample_annotation_and_splits(tmp_path):
     path = tmp_path / 'S002C003P008R001A013.skeleton'
     path.write_text(skeleton_text(

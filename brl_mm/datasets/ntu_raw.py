@@ -12,13 +12,17 @@ File format (Kinect v2, one file per sample ``SsssCcccPpppRrrrAaaa``)::
                    <orientationW> <orientationX> <orientationY>
                    <orientationZ> <trackingState>
 
-Denoising (the usual reduction to at most two persons): bodies are grouped
-by ``bodyID`` into tracks; tracks shorter than ``min_track_len`` frames are
-dropped as noise (unless nothing else is left); the ``max_bodies`` tracks
-with the largest motion (sum over joints of the per-coordinate variance over
-their frames) are kept, the most active one in slot 0; frames in which none
-of the kept bodies is present are dropped. A kept body that is absent in a
-remaining frame is zero there.
+Denoising (the usual reduction to at most two persons, after the standard
+NTU preprocessing): bodies are grouped by ``bodyID`` into tracks; tracks
+shorter than ``min_track_len`` frames are dropped as noise, and so are
+tracks whose skeleton is wider than tall (x spread over the joints >
+``spread_ratio`` x the y spread: a misdetected object) in more than
+``max_noisy_share`` of their frames (each rule applies unless nothing else is
+left); the ``max_bodies`` tracks with the largest motion (sum over joints of
+the per-coordinate variance over their frames that pass the spread test) are
+kept, the most active one in slot 0; frames in which none of the kept bodies
+is present are dropped. A kept body that is absent in a remaining frame is
+zero there.
 """
 import os.path as osp
 import re
@@ -99,7 +103,9 @@ def parse_skeleton_text(text: str, source: str = '<text>'
 def denoise_bodies(frames: Sequence[Sequence[Tuple[str, np.ndarray]]],
                    max_bodies: int = 2,
                    min_track_len: int = 11,
-                   num_joints: int = 25) -> np.ndarray:
+                   num_joints: int = 25,
+                   spread_ratio: Optional[float] = 0.8,
+                   max_noisy_share: float = 0.69754) -> np.ndarray:
     """Reduce parsed frames to a (M, T, V, 3) keypoint array.
 
     See the module docstring for the rules.
@@ -110,6 +116,11 @@ def denoise_bodies(frames: Sequence[Sequence[Tuple[str, np.ndarray]]],
         min_track_len (int): Tracks with fewer frames are noise (ignored
             unless no longer track exists). Defaults to 11.
         num_joints (int): Joints per body (V). Defaults to 25.
+        spread_ratio (float, optional): A frame of a body is noisy when its
+            x spread exceeds ``spread_ratio`` times its y spread. None turns
+            the spread test off. Defaults to 0.8 (the standard NTU value).
+        max_noisy_share (float): Tracks with a larger share of noisy frames
+            are noise. Defaults to 0.69754 (the standard NTU value).
 
     Returns:
         np.ndarray: float32 array (M, T, V, 3); T may be 0 when no frame has
@@ -127,13 +138,17 @@ def denoise_bodies(frames: Sequence[Sequence[Tuple[str, np.ndarray]]],
         return out
     long_tracks = {k: v for k, v in tracks.items() if len(v) >= min_track_len}
     tracks = long_tracks or tracks
+    noisy = {k: _noisy_frames(v, spread_ratio) for k, v in tracks.items()}
+    upright = {k: v for k, v in tracks.items()
+               if noisy[k].mean() <= max_noisy_share}
+    tracks = upright or tracks
 
-    def motion(track: Dict[int, np.ndarray]) -> float:
-        stacked = np.stack(list(track.values()))  # T_b, V, 3
-        return float(stacked.var(axis=0).sum())
+    def motion(body_id: str) -> float:
+        stacked = np.stack(list(tracks[body_id].values()))  # T_b, V, 3
+        valid = stacked[~noisy[body_id]]
+        return float((valid if len(valid) else stacked).var(axis=0).sum())
 
-    ranked = sorted(tracks, key=lambda k: (-motion(tracks[k]),
-                                           -len(tracks[k]), k))
+    ranked = sorted(tracks, key=lambda k: (-motion(k), -len(tracks[k]), k))
     kept = ranked[:max_bodies]
     keypoint = np.zeros((max_bodies, len(frames), num_joints, 3),
                         dtype=np.float32)
@@ -143,6 +158,16 @@ def denoise_bodies(frames: Sequence[Sequence[Tuple[str, np.ndarray]]],
         keypoint[slot, times] = np.stack(list(tracks[body_id].values()))
         present[times] = True
     return keypoint[:, present]
+
+
+def _noisy_frames(track: Dict[int, np.ndarray],
+                  spread_ratio: Optional[float]) -> np.ndarray:
+    """Per frame of a track: x spread > ``spread_ratio`` x y spread."""
+    stacked = np.stack(list(track.values()))  # T_b, V, 3
+    if spread_ratio is None:
+        return np.zeros(len(stacked), dtype=bool)
+    spread = stacked.max(axis=1) - stacked.min(axis=1)  # T_b, 3
+    return spread[:, 0] > spread_ratio * spread[:, 1]
 
 
 def parse_sample_name(name: str) -> Dict[str, int]:
