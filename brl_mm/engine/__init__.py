@@ -1,6 +1,7 @@
 """Engine-side components: the detached two-stage schedule hook, the
-reliability hooks (NaN guard, exact-resume seeding) and the launch helpers of
-tools/."""
+reliability hooks (NaN guard, exact-resume seeding), the opt-in compile hook
+and the launch helpers of tools/."""
+from .compile_hook import CompileModulesHook
 from .hooks import DetachedScheduleHook, resolve_switch_epoch, stage_at_epoch
 from .launch import (build_runner, check_work_dir, configure_distributed,
                      default_work_dir)
@@ -11,5 +12,5 @@ __all__ = [
     'DetachedScheduleHook', 'resolve_switch_epoch', 'stage_at_epoch',
     'NonFiniteLossError', 'NonFiniteLossHook', 'EpochSeedHook', 'epoch_seed',
     'epoch_worker_init_fn', 'build_runner', 'check_work_dir',
-    'configure_distributed', 'default_work_dir'
+    'configure_distributed', 'default_work_dir', 'CompileModulesHook'
 ]
