@@ -16,8 +16,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import brl_mm  # noqa: E402,F401  (compat shims before mmaction.models)
 import mmaction  # noqa: E402
 import mmengine  # noqa: E402
-from mmaction.registry import MODELS  # noqa: E402
+from mmaction.registry import MODELS, TRANSFORMS  # noqa: E402
 from mmaction.structures import ActionDataSample  # noqa: E402
+from mmcv.transforms import Compose  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
 STOCK_CFG = ('mmaction::skeleton/stgcnpp/'
@@ -138,3 +139,27 @@ def make_ntu_like_samples(num: int, seed: int = 0) -> List[Dict]:
                  start_index=0,
                  modality='Pose'))
     return samples
+
+
+def build_pipeline(brl: bool, reverse: bool = False) -> Compose:
+    """The stock NTU train pipeline (PreNormalize3D, GenSkeFeat,
+    UniformSampleFrames(64), PoseDecode, FormatGCNInput, PackActionInputs),
+    with ``brl`` plus RandomScale / RandomRot / SpatialFlip (stock
+    transforms otherwise), with ``reverse`` plus TemporalReverse(0.5)."""
+    steps = [dict(type='PreNormalize3D')]
+    if brl:
+        steps += [
+            dict(type='RandomScale', scale=0.1),
+            dict(type='RandomRot', theta=0.3),
+            dict(type='SpatialFlip', layout='nturgb+d', p=0.5),
+        ]
+        if reverse:
+            steps.append(dict(type='TemporalReverse', p=0.5))
+    steps += [
+        dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
+        dict(type='UniformSampleFrames', clip_len=CLIP_LEN),
+        dict(type='PoseDecode'),
+        dict(type='FormatGCNInput', num_person=2),
+        dict(type='PackActionInputs'),
+    ]
+    return Compose([TRANSFORMS.build(step) for step in steps])

@@ -30,13 +30,12 @@ import numpy as np
 import torch
 
 from _common import (CLIP_LEN, NTU60_LT_COUNTS, NUM_CLASSES,
-                     build_stock_model, environment_header,
-                     make_batch, make_ntu_like_samples)
+                     build_pipeline, build_stock_model,
+                     environment_header, make_batch, make_ntu_like_samples)
 from _common import median_ms as _ms
 from _common import time_calls as _time_calls
-from mmaction.registry import MODELS, TRANSFORMS
+from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
-from mmcv.transforms import Compose
 from mmengine.optim import OptimWrapper
 
 from brl_mm.datasets.layouts import get_layout
@@ -156,26 +155,6 @@ def bench_mixup_vs_step(device: torch.device, batch_sizes: Sequence[int],
 
 
 # ------------------------------------------------------------- pipelines
-def build_pipeline(brl: bool, reverse: bool = False) -> Compose:
-    steps = [dict(type='PreNormalize3D')]
-    if brl:
-        steps += [
-            dict(type='RandomScale', scale=0.1),
-            dict(type='RandomRot', theta=0.3),
-            dict(type='SpatialFlip', layout='nturgb+d', p=0.5),
-        ]
-        if reverse:
-            steps.append(dict(type='TemporalReverse', p=0.5))
-    steps += [
-        dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
-        dict(type='UniformSampleFrames', clip_len=CLIP_LEN),
-        dict(type='PoseDecode'),
-        dict(type='FormatGCNInput', num_person=2),
-        dict(type='PackActionInputs'),
-    ]
-    return Compose([TRANSFORMS.build(step) for step in steps])
-
-
 def transform_breakdown(samples: List[Dict]) -> Dict[str, float]:
     """Mean ms per sample of each transform of the BRL pipeline."""
     pipeline = build_pipeline(brl=True, reverse=True)

@@ -63,7 +63,7 @@ import numpy as np
 import torch
 
 from _common import (CLIP_LEN, NTU60_LT_COUNTS, NUM_CLASSES,
-                     build_stock_model, environment_header, load_config,
+                     build_pipeline, build_stock_model, environment_header,
                      load_average, make_batch, make_ntu_like_samples,
                      median_ms, sync, time_calls)
 from mmaction.registry import MODELS, TRANSFORMS
@@ -256,24 +256,6 @@ def bench_components(device: torch.device, batch_size: int, reps: int,
 
 
 # ---------------------------------------------------------------- pipeline
-def _stock_pipeline(brl_augment: bool) -> Compose:
-    steps = [dict(type='PreNormalize3D')]
-    if brl_augment:
-        steps += [
-            dict(type='RandomScale', scale=0.1),
-            dict(type='RandomRot', theta=0.3),
-            dict(type='SpatialFlip', layout='nturgb+d', p=0.5),
-        ]
-    steps += [
-        dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
-        dict(type='UniformSampleFrames', clip_len=CLIP_LEN),
-        dict(type='PoseDecode'),
-        dict(type='FormatGCNInput', num_person=2),
-        dict(type='PackActionInputs'),
-    ]
-    return Compose([TRANSFORMS.build(s) for s in steps])
-
-
 def brl_train_pipeline(**normalize_args) -> Compose:
     """The BRL train pipeline of the NTU dataset config."""
     steps = copy.deepcopy(Config.fromfile(BRL_DATA_CFG).train_pipeline)
@@ -295,8 +277,8 @@ def _pass(pipeline: Callable, samples: List[Dict]) -> float:
 def bench_pipelines(num_samples: int, rounds: int) -> Dict[str, float]:
     """Median ms/sample per pipeline over interleaved rounds."""
     samples = make_ntu_like_samples(num_samples)
-    stock = _stock_pipeline(False)
-    stock_brl = _stock_pipeline(True)
+    stock = build_pipeline(brl=False)
+    stock_brl = build_pipeline(brl=True)
     results = {
         k: []
         for k in ('stock', 'brl_stock_transforms', 'brl_cold',
@@ -506,7 +488,7 @@ def main() -> None:
         names = [v.name for v in variants]
         brl = next((v for v in variants if v.name == 'BRL recipe bf16'),
                    variants[names.index('BRL recipe fp32 (same math)')])
-        for variant, pipeline in ((variants[0], _stock_pipeline(False)),
+        for variant, pipeline in ((variants[0], build_pipeline(brl=False)),
                                   (brl, brl_train_pipeline())):
             check = loader_check(variant, pipeline, 128, args.loader_workers,
                                  args.loader_iters, device)
