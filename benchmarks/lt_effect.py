@@ -60,7 +60,7 @@ BRL_CONFIGS = {
 #: see docs/benchmarks.md); ``full`` is configs/brl/synthetic_lt.py as is.
 SIZES: Dict[str, Dict] = {
     'cpu': dict(base_channels=8, num_stages=6, inflate_stages=[3, 5],
-                clip_len=16, max_epochs=None, times=None, test_clips=1),
+                clip_len=16, max_epochs=5, times=None, test_clips=1),
     'quick': dict(base_channels=8, num_stages=3, inflate_stages=[2, 3],
                   clip_len=8, max_epochs=2, times=1, test_clips=1),
     'full': dict(base_channels=None, num_stages=None, inflate_stages=None,
@@ -495,43 +495,86 @@ def fuse_seed(results: Dict[str, Dict], preset: str) -> Optional[Dict]:
                 seed=runs[0]['seed'], method=f'brl_{preset}')
 
 
-def collect(out: str, mode: str, ifs: Sequence[float], seeds: Sequence[int],
-            methods: Sequence[str]) -> Dict:
-    """Results of the finished runs of the current configs, by IF.
+def plan(out: str, mode: str, ifs: Sequence[float], seeds: Sequence[int],
+         methods: Sequence[str]) -> List[Dict]:
+    """Every (IF, seed, method) run of an invocation, in training order
+    (IF by IF, seed by seed), each prepared with the configs as they are now.
 
     Returns:
-        dict: ``{IF: {'rows': {row: summary}, 'runs': {method: {seed:
-        result}}, 'train_counts': [...], 'missing': [(method, seed)]}}``.
+        list[dict]: ``imbalance_factor``, ``seed``, ``method``, ``run_dir``
+        and ``done`` (its result.json exists) per run.
     """
-    report = {}
+    runs = []
     for imbalance_factor in ifs:
-        runs: Dict[str, Dict[int, Dict]] = {}
-        missing, counts = [], None
         for seed in seeds:
             for method_name in methods:
                 rdir, done = prepare_run(out, method_name, mode,
                                          imbalance_factor, seed)
-                if not done:
-                    missing.append((method_name, seed))
-                    continue
-                with open(osp.join(rdir, 'result.json')) as f:
-                    result = json.load(f)
-                result['run_dir'] = rdir
-                counts = result['train_counts']
-                runs.setdefault(method_name, {})[seed] = result
+                runs.append(dict(imbalance_factor=imbalance_factor,
+                                 seed=seed, method=method_name,
+                                 run_dir=rdir, done=done))
+    return runs
+
+
+def _stale_result(rdir: str) -> Optional[str]:
+    """The newest result.json of the same (method, IF, seed) under another
+    config hash, if any."""
+    import glob
+    stem = osp.basename(rdir).rsplit('-', 1)[0]
+    found = [p for p in glob.glob(osp.join(osp.dirname(rdir), stem + '-*',
+                                           'result.json'))
+             if osp.dirname(p) != rdir]
+    return max(found, key=osp.getmtime) if found else None
+
+
+def collect(runs: Sequence[Dict], stale_ok: bool = False) -> Dict:
+    """Results of the finished runs of a :func:`plan`, by IF.
+
+    Args:
+        runs (Sequence[dict]): The plan.
+        stale_ok (bool): For a run without a result under its current
+            config hash, take the newest result of the same (method, IF,
+            seed) under another hash (e.g. after someone edited a config the
+            runs inherit); such rows are listed in ``stale``.
+
+    Returns:
+        dict: ``{IF: {'rows': {row: summary}, 'runs': {method: {seed:
+        result}}, 'train_counts': [...], 'missing': [(method, seed)],
+        'stale': [(method, seed)]}}``.
+    """
+    report = {}
+    for run in runs:
+        entry = report.setdefault(run['imbalance_factor'], dict(
+            runs={}, missing=[], stale=[], train_counts=None))
+        key = (run['method'], run['seed'])
+        path = osp.join(run['run_dir'], 'result.json')
+        if not osp.exists(path):
+            path = _stale_result(run['run_dir']) if stale_ok else None
+            if path is None:
+                entry['missing'].append(key)
+                continue
+            entry['stale'].append(key)
+        with open(path) as f:
+            result = json.load(f)
+        result['run_dir'] = osp.dirname(path)
+        entry['train_counts'] = result['train_counts']
+        entry['runs'].setdefault(run['method'], {})[run['seed']] = result
+    for entry in report.values():
+        runs_by_method = entry['runs']
+        seeds = sorted({s for r in runs_by_method.values() for s in r})
         rows = {}
         for method_name in TABLE_METHODS:
-            if method_name in runs:
-                rows[method_name] = summarize(list(
-                    runs[method_name].values()))
+            if method_name in runs_by_method:
+                rows[method_name] = summarize(
+                    [runs_by_method[method_name][s]
+                     for s in sorted(runs_by_method[method_name])])
         for preset in FUSIONS:
-            fused = [fuse_seed({m: r[seed] for m, r in runs.items()
+            fused = [fuse_seed({m: r[seed] for m, r in runs_by_method.items()
                                 if seed in r}, preset) for seed in seeds]
             fused = [f for f in fused if f is not None]
             if fused:
                 rows[f'brl_{preset}'] = summarize(fused)
-        report[imbalance_factor] = dict(rows=rows, runs=runs,
-                                        train_counts=counts, missing=missing)
+        entry['rows'] = rows
     return report
 
 
@@ -609,6 +652,10 @@ def format_report(report: Dict, mode: str, image_paths: Dict[float, str],
         if entry['missing']:
             miss = ', '.join(f'{m}/s{s}' for m, s in entry['missing'])
             parts.append(f'Not yet run ({len(entry["missing"])}): {miss}.')
+        if entry.get('stale'):
+            old = ', '.join(f'{m}/s{s}' for m, s in entry['stale'])
+            parts.append(f'Results of an earlier config hash (the configs '
+                         f'changed since; `--stale-ok`): {old}.')
         if imbalance_factor in image_paths:
             parts.append(f'![per-class accuracy, IF={imbalance_factor:g}]'
                          f'({image_paths[imbalance_factor]})')
@@ -644,7 +691,7 @@ def _jsonable(report: Dict) -> Dict:
     for imbalance_factor, entry in report.items():
         clean[f'{imbalance_factor:g}'] = dict(
             rows=entry['rows'], train_counts=entry['train_counts'],
-            missing=entry['missing'])
+            missing=entry['missing'], stale=entry['stale'])
     return clean
 
 
@@ -681,19 +728,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         'into docs/images/')
     parser.add_argument('--no-train', action='store_true',
                         help='only report the finished runs')
+    parser.add_argument('--stale-ok', action='store_true',
+                        help='report a run missing under the current '
+                        'configs with its newest result under an earlier '
+                        'config hash (listed as such in the report)')
     return parser.parse_args(argv)
 
 
-def run_all(args: argparse.Namespace, mode: str) -> Tuple[int, float]:
-    """Train every missing run; returns (failures, summed run seconds)."""
-    todo = []
-    for imbalance_factor in args.ifs:
-        for seed in args.seeds:
-            for method_name in args.methods:
-                rdir, done = prepare_run(args.out, method_name, mode,
-                                         imbalance_factor, seed)
-                if not done:
-                    todo.append(rdir)
+def run_all(runs: Sequence[Dict],
+            args: argparse.Namespace) -> Tuple[int, float]:
+    """Train every unfinished run of a :func:`plan`; returns (failures,
+    summed run seconds)."""
+    todo = [r['run_dir'] for r in runs if not r['done']]
     print(f'lt_effect: {len(todo)} runs to train ({args.jobs} in parallel, '
           f'{args.threads} thread(s) each)', flush=True)
     failures, total, done = 0, 0.0, 0
@@ -739,8 +785,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     mode = 'quick' if args.quick else 'full' if args.full else 'cpu'
     start = time.perf_counter()
-    failures, run_s = (0, 0.0) if args.no_train else run_all(args, mode)
-    report = collect(args.out, mode, args.ifs, args.seeds, args.methods)
+    runs = plan(args.out, mode, args.ifs, args.seeds, args.methods)
+    failures, run_s = (0, 0.0) if args.no_train else run_all(runs, args)
+    report = collect(runs, stale_ok=args.stale_ok)
     images = {}
     if args.docs:
         image_dir = osp.join(osp.dirname(osp.abspath(args.docs)), 'images')
