@@ -726,6 +726,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='write the tables into this Markdown file '
                         '(between the lt_effect markers) and the plots '
                         'into docs/images/')
+    parser.add_argument('--epochs', type=int, default=None,
+                        help='override the size\'s epochs (DAA stage 2 stays '
+                        'the last 20%%)')
+    parser.add_argument('--repeat', type=int, default=None,
+                        help='override the size\'s RepeatDataset times '
+                        '(more iterations per epoch, same schedule shape)')
     parser.add_argument('--no-train', action='store_true',
                         help='only report the finished runs')
     parser.add_argument('--stale-ok', action='store_true',
@@ -784,6 +790,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Train the missing runs, then write the report (and the docs)."""
     args = parse_args(argv)
     mode = 'quick' if args.quick else 'full' if args.full else 'cpu'
+    if args.epochs is not None:
+        SIZES[mode] = dict(SIZES[mode], max_epochs=args.epochs)
+    if args.repeat is not None:
+        SIZES[mode] = dict(SIZES[mode], times=args.repeat)
     start = time.perf_counter()
     runs = plan(args.out, mode, args.ifs, args.seeds, args.methods)
     failures, run_s = (0, 0.0) if args.no_train else run_all(runs, args)
