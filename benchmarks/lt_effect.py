@@ -99,6 +99,9 @@ METHODS: Dict[str, Tuple[str, Dict]] = {
                  dict(_CE, stae=False, loss=dict(type='LDAMLoss'))),
     'bsm': ('balanced softmax',
             dict(_CE, stae=False, loss=dict(type='BalancedSoftmaxLoss'))),
+    # diagnostics (not in the default run): the AA weights from epoch 1
+    'brl_aa_all': ('BRL, AA weights in every epoch (no DAA detachment)',
+                   dict(loss=dict(type='ActionAwareLoss', two_stage=False))),
     # BRL's other streams (for the 2s / 4s / 6s fusions)
     'brl_b': ('BRL, bone', dict(stream='b')),
     'brl_k': ('BRL, skip bone', dict(stream='k')),
@@ -109,6 +112,8 @@ METHODS: Dict[str, Tuple[str, Dict]] = {
 #: The methods of the main table (the streams only feed the fusions).
 TABLE_METHODS = ('ce', 'ce_stae', 'ce_stae_mix', 'brl', 'brl_tr', 'cb',
                  'focal', 'ldam_drw', 'bsm')
+#: Diagnostic variants, reported after the main rows when they were run.
+DIAGNOSTIC_METHODS = ('brl_aa_all', )
 #: BRL stream -> method name.
 STREAM_METHODS = {'j': 'brl', 'b': 'brl_b', 'k': 'brl_k', 'jm': 'brl_jm',
                   'bm': 'brl_bm', 'km': 'brl_km'}
@@ -563,7 +568,7 @@ def collect(runs: Sequence[Dict], stale_ok: bool = False) -> Dict:
         runs_by_method = entry['runs']
         seeds = sorted({s for r in runs_by_method.values() for s in r})
         rows = {}
-        for method_name in TABLE_METHODS:
+        for method_name in TABLE_METHODS + DIAGNOSTIC_METHODS:
             if method_name in runs_by_method:
                 rows[method_name] = summarize(
                     [runs_by_method[method_name][s]
