@@ -113,7 +113,7 @@ def test_method_configs(tiny_data):
     assert len(counts) == 4 and counts[0] == 100 and min(counts) >= 1
     cfgs = {m: L.build_config(m, 'cpu', ann, 0, '/tmp/unused')
             for m in ('ce', 'ce_stae', 'ce_stae_mix', 'brl', 'brl_tr',
-                      'ldam_drw', 'brl_km')}
+                      'ldam_drw', 'brl_km', 'brl_aa_all')}
 
     def steps(cfg):
         return [s['type'] for s in cfg.train_dataloader.dataset.dataset
@@ -139,6 +139,8 @@ def test_method_configs(tiny_data):
     tr = steps(cfgs['brl_tr'])
     assert tr.index('TemporalReverse') == tr.index('GenSkeFeatK') - 1
     assert cfgs['ldam_drw'].model.cls_head.loss_cls.type == 'LDAMLoss'
+    assert cfgs['brl_aa_all'].model.cls_head.loss_cls == dict(
+        type='ActionAwareLoss', two_stage=False)
     km = cfgs['brl_km']
     feats = [s for s in km.train_dataloader.dataset.dataset.pipeline +
              km.test_dataloader.dataset.pipeline
