@@ -59,9 +59,10 @@ BRL_CONFIGS = {
 #: ``cpu`` is the default: ST-GCN++ at width 8 with 6 stages (widening and
 #: downsampling at stages 3 and 5), 16-frame clips, 5 epochs over the
 #: training set (DAA stage 2 = the last epoch, 20%), batch 16 with the
-#: config's learning rate, single-clip test. About 50 s per run on one idle
-#: core (calibration in docs/benchmarks.md). ``full`` is
-#: configs/brl/synthetic_lt.py as is (24 epochs x 5 repeats, 10-clip test).
+#: config's learning rate, single-clip test. 46-90 s per run measured with
+#: two runs in parallel on a shared, loaded 2-core VM (docs/benchmarks.md).
+#: ``full`` is configs/brl/synthetic_lt.py as is (24 epochs x 5 repeats,
+#: 10-clip test).
 SIZES: Dict[str, Dict] = {
     'cpu': dict(base_channels=8, num_stages=6, inflate_stages=[3, 5],
                 clip_len=16, max_epochs=5, times=None, test_clips=1),
