@@ -219,3 +219,35 @@ def test_uniform_sample_frames_bad_total_frames():
     sample = dict(_sample(frames=10, name='S002A007'), total_frames=12)
     with pytest.raises(ValueError, match='S002A007.*total_frames = 12'):
         FastUniformSampleFrames(clip_len=4)(sample)
+
+
+class _Normalized:
+    """A tiny dataset: each sample normalized by one shared transform."""
+
+    def __init__(self, samples, transform):
+        self.samples, self.transform = samples, transform
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, index):
+        return self.transform(_copy(self.samples[index]))['keypoint']
+
+
+def test_disk_cache_shared_by_loader_workers(tmp_path):
+    import torch
+    samples = _samples()[:5] * 2  # every sample twice: races on each key
+    transform = CachedPreNormalize3D(cache_dir=str(tmp_path),
+                                     memory_cache_mb=0)
+    loader = torch.utils.data.DataLoader(
+        _Normalized(samples, transform), batch_size=None, num_workers=2)
+    stock = PreNormalize3D()
+    for got, sample in zip(loader, samples):
+        expected = stock(_copy(sample))['keypoint']
+        np.testing.assert_array_equal(np.asarray(got), expected)
+    files = sorted(f for _, _, names in os.walk(tmp_path) for f in names)
+    assert len(files) == 5 and not any(f.startswith('.tmp-') for f in files)
+    fresh = CachedPreNormalize3D(cache_dir=str(tmp_path))
+    for sample in samples[:5]:
+        _assert_same(fresh(_copy(sample)), stock(_copy(sample)))
+    assert fresh.stats == dict(memory=0, disk=5, computed=0)
