@@ -358,14 +358,20 @@ def prepare_run(out: str, method_name: str, mode: str,
                                digest))
     if osp.exists(osp.join(rdir, 'result.json')):
         return rdir, True
+    if osp.exists(osp.join(rdir, 'run.json')):
+        # prepared before (same hash, so the same config): never rewrite a
+        # config a worker of another invocation may be reading
+        return rdir, False
     os.makedirs(rdir, exist_ok=True)
     cfg = build_config(method_name, mode, ann_file, seed, rdir,
                        osp.join(rdir, 'test_dump.pkl'))
     cfg.dump(osp.join(rdir, 'config.py'))
     meta = dict(method=method_name, mode=mode, imbalance_factor=
                 imbalance_factor, seed=seed, hash=digest, ann_file=ann_file)
-    with open(osp.join(rdir, 'run.json'), 'w') as f:
+    tmp = osp.join(rdir, 'run.json.tmp')
+    with open(tmp, 'w') as f:
         json.dump(meta, f, indent=1)
+    os.replace(tmp, osp.join(rdir, 'run.json'))  # written last
     return rdir, False
 
 
