@@ -635,13 +635,14 @@ def format_table(entry: Dict) -> str:
 
 
 def plot_if(entry: Dict, out_file: str, imbalance_factor: float) -> str:
-    """Per-class accuracy vs training count: CE vs BRL (and BRL 6s when
-    available), each averaged over its seeds."""
+    """Per-class accuracy vs training count: CE vs BRL (and BRL 6s and
+    balanced softmax when available), each averaged over its seeds."""
     from brl_mm.evaluation import plot_per_class_accuracy
     rows = entry['rows']
     series = {}
     for name, label in (('ce', 'CE'), ('brl', 'BRL (joint)'),
-                        ('brl_6s', 'BRL 6s fusion')):
+                        ('brl_6s', 'BRL 6s fusion'),
+                        ('bsm', 'balanced softmax')):
         if name in rows:
             n = len(rows[name]['seeds'])
             series[f'{label}, {n} seed{"s" * (n > 1)}'] = \
