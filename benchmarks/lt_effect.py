@@ -124,6 +124,11 @@ STREAM_METHODS = {'j': 'brl', 'b': 'brl_b', 'k': 'brl_k', 'jm': 'brl_jm',
                   'bm': 'brl_bm', 'km': 'brl_km'}
 FUSIONS = ('2s', '4s', '6s')
 METRICS = ('top1', 'mean_class', 'many', 'medium', 'few')
+#: Reported columns: METRICS plus ``tail``, the mean accuracy of the rarest
+#: quarter of the classes (5 of 20), which stays defined when the few group
+#: (< 20 samples) is empty, as at IF=10 with n_max 200.
+REPORT_METRICS = METRICS + ('tail', )
+TAIL_SHARE = 0.25
 DEFAULT_OUT = osp.join('work_dirs', 'lt_effect')
 
 
@@ -340,7 +345,19 @@ def metrics_of(scores: np.ndarray, labels: np.ndarray,
     res = long_tail_accuracy(scores, labels, train_counts=counts)
     out = {k: float(res[k]) for k in ('top1', 'top5') + METRICS[1:]}
     out['per_class'] = [float(v) for v in res['per_class']]
+    out['tail'] = tail_accuracy(out['per_class'], counts)
     return out
+
+
+def tail_accuracy(per_class: Sequence[float], counts: Sequence[int],
+                  share: float = TAIL_SHARE) -> float:
+    """Mean accuracy of the ``share`` of classes with the fewest training
+    samples (at least one class; ties broken by class index)."""
+    k = max(1, int(round(share * len(counts))))
+    rarest = np.argsort(np.asarray(counts), kind='stable')[:k]
+    values = np.asarray(per_class, dtype=np.float64)[rarest]
+    return float(np.nanmean(values)) if np.isfinite(values).any() \
+        else float('nan')
 
 
 def prepare_run(out: str, method_name: str, mode: str,
@@ -483,7 +500,8 @@ def aggregate(values: Sequence[float]) -> Dict[str, float]:
 def summarize(per_seed: Sequence[Dict]) -> Dict:
     """Aggregate a row's per-seed results metric by metric; per-class
     accuracy is averaged over the seeds."""
-    row = {m: aggregate([r.get(m) for r in per_seed]) for m in METRICS}
+    row = {m: aggregate([r.get(m) for r in per_seed])
+           for m in REPORT_METRICS}
     row['seeds'] = [r.get('seed') for r in per_seed]
     if per_seed:
         row['per_class'] = np.nanmean(
@@ -573,6 +591,9 @@ def collect(runs: Sequence[Dict], stale_ok: bool = False) -> Dict:
         with open(path) as f:
             result = json.load(f)
         result['run_dir'] = osp.dirname(path)
+        # results written before the tail column existed
+        result.setdefault('tail', tail_accuracy(result['per_class'],
+                                                result['train_counts']))
         entry['train_counts'] = result['train_counts']
         entry['runs'].setdefault(run['method'], {})[run['seed']] = result
     for entry in report.values():
@@ -600,7 +621,8 @@ ROW_LABELS = dict({k: v[0] for k, v in METHODS.items()},
                   brl_4s='BRL 4s fusion (J:B:JM:BM 2:2:1:1)',
                   brl_6s='BRL 6s fusion (J:B:K:JM:BM:KM 2:2:2:1:1:1)')
 COLUMN_LABELS = dict(top1='top-1', mean_class='mean class', many='many',
-                     medium='medium', few='few')
+                     medium='medium', few='few',
+                     tail=f'tail ({int(100 * TAIL_SHARE)}% rarest)')
 
 
 def format_cell(stat: Dict[str, float]) -> str:
@@ -623,11 +645,11 @@ def format_table(entry: Dict) -> str:
     sizes = group_sizes(entry['train_counts']) if entry['train_counts'] \
         else {}
     head = [COLUMN_LABELS[m] + (f' ({sizes[m]} cl.)' if m in sizes else '')
-            for m in METRICS]
+            for m in REPORT_METRICS]
     lines = ['| method | ' + ' | '.join(head) + ' | seeds |',
-             '|---|' + '---:|' * len(METRICS) + '---|']
+             '|---|' + '---:|' * len(REPORT_METRICS) + '---|']
     for name, row in entry['rows'].items():
-        cells = [format_cell(row[m]) for m in METRICS]
+        cells = [format_cell(row[m]) for m in REPORT_METRICS]
         seeds = ','.join(str(s) for s in row['seeds'])
         lines.append(f'| {ROW_LABELS.get(name, name)} | ' +
                      ' | '.join(cells) + f' | {seeds} |')

@@ -31,12 +31,20 @@ def test_aggregate_hand_made_numbers():
     assert empty['n'] == 0 and math.isnan(empty['mean'])
 
 
+def test_tail_accuracy_takes_the_rarest_quarter():
+    counts = [100, 2, 50, 2, 7, 30, 1, 9]  # rarest 2 of 8: classes 6, 1
+    per_class = [1.0, 0.5, 1.0, 0.25, 0.0, 1.0, 0.0, 1.0]
+    assert L.tail_accuracy(per_class, counts) == pytest.approx(0.25)
+    assert L.tail_accuracy(per_class, counts, share=0.5) == pytest.approx(
+        (0.0 + 0.5 + 0.25 + 0.0) / 4)  # classes 6, 1, 3, 4
+
+
 def test_summarize_and_format_cells():
     per_seed = [
         dict(seed=0, top1=0.5, mean_class=0.4, many=0.9, medium=0.5,
-             few=0.1, per_class=[1.0, 0.5, 0.0]),
+             few=0.1, tail=0.0, per_class=[1.0, 0.5, 0.0]),
         dict(seed=1, top1=0.7, mean_class=0.6, many=1.0, medium=0.7,
-             few=0.3, per_class=[0.0, 0.5, float('nan')]),
+             few=0.3, tail=0.5, per_class=[0.0, 0.5, float('nan')]),
     ]
     row = L.summarize(per_seed)
     assert row['seeds'] == [0, 1]
@@ -76,7 +84,7 @@ def test_fusion_rows_are_the_weighted_stream_means(tmp_path):
     expected = L.metrics_of(fused, labels, counts)
     got = L.fuse_seed(results, '6s')
     assert got['method'] == 'brl_6s' and got['seed'] == 3
-    for key in ('top1', 'mean_class', 'many', 'medium', 'few'):
+    for key in ('top1', 'mean_class', 'many', 'medium', 'few', 'tail'):
         assert got[key] == pytest.approx(expected[key])
     two = L.metrics_of((probs['j'] + probs['b']) / 2, labels, counts)
     assert L.fuse_seed(results, '2s')['top1'] == pytest.approx(two['top1'])
