@@ -199,13 +199,12 @@ def load_config(path: str):
 
     The Runner formats the text up to six times per run (log, dump, every
     checkpoint, the visualizer), about 9 s each on a loaded core: more than
-    a reduced-size training run. mmengine 0.10.7's ``fromfile`` drops its own
-    ``format_python_code=False`` for non-lazy configs, so it is set here.
+    a reduced-size training run. brl_mm's ``config_format_flag`` shim makes
+    mmengine honour ``format_python_code=False``, as tools/train.py uses it.
     """
+    import brl_mm  # noqa: F401  (the shim)
     from mmengine.config import Config
-    cfg = Config.fromfile(path)
-    object.__setattr__(cfg, '_format_python_code', False)
-    return cfg
+    return Config.fromfile(path, format_python_code=False)
 
 
 def build_config(method_name: str, mode: str, ann_file: str, seed: int,

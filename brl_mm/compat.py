@@ -32,6 +32,13 @@ shim). The names are the keys of :data:`SHIMS`:
     ``torchrun`` job (gloo) cannot start. Without CUDA we initialise the
     process group directly. (The DDP wrapper's ``device_ids`` are set by
     :func:`brl_mm.engine.configure_distributed`.)
+``config_format_flag``
+    mmengine 0.10.7's ``Config.fromfile(..., format_python_code=False)`` drops
+    the flag for ordinary (non-lazy) configs, so the Runner formats the config
+    text with yapf every time it logs or dumps it (three to six times a run,
+    seconds each for the BRL configs). We make ``fromfile`` honour the flag;
+    ``tools/train.py`` and ``tools/test.py`` pass ``False`` (the dumped
+    config is the same Python, only not re-indented by yapf).
 """
 import importlib
 import importlib.util
@@ -234,12 +241,32 @@ def _shim_cpu_distributed() -> bool:
     return True
 
 
+# ---------------------------------------------------- config_format_flag
+def _shim_config_format_flag() -> bool:
+    from mmengine.config import Config
+    original = Config.__dict__['fromfile'].__func__  # a staticmethod
+    if getattr(original, '_brl_mm_keeps_format_flag', False):
+        return True
+
+    def fromfile(filename, *args, format_python_code: bool = True, **kwargs):
+        cfg = original(
+            filename, *args, format_python_code=format_python_code, **kwargs)
+        object.__setattr__(cfg, '_format_python_code', format_python_code)
+        return cfg
+
+    fromfile._brl_mm_keeps_format_flag = True
+    fromfile.__doc__ = original.__doc__
+    Config.fromfile = staticmethod(fromfile)
+    return True
+
+
 SHIMS: Dict[str, Callable[[], bool]] = {
     'drn_stub': _shim_drn_stub,
     'multimodal_guard': _shim_multimodal_guard,
     'trusted_checkpoint_loading': _shim_trusted_checkpoint_loading,
     'pkg_resources_free_config': _shim_pkg_resources_free_config,
     'cpu_distributed': _shim_cpu_distributed,
+    'config_format_flag': _shim_config_format_flag,
 }
 
 

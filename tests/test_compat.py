@@ -202,7 +202,8 @@ def test_default_shims_on_this_stack():
     result = _run('import brl_mm; print(brl_mm.compat.apply_all())')
     assert result.stdout.strip() == (
         "['drn_stub', 'trusted_checkpoint_loading', "
-        "'pkg_resources_free_config', 'cpu_distributed']")
+        "'pkg_resources_free_config', 'cpu_distributed', "
+        "'config_format_flag']")
 
 
 # ------------------------------------------------------- cpu_distributed
@@ -234,3 +235,43 @@ def test_without_cpu_distributed_init_needs_cuda():
     result = _run(INIT_DIST, disable='cpu_distributed', **_dist_env())
     assert result.returncode != 0
     assert '_cuda_setDevice' in result.stderr  # torch.cuda.set_device
+
+
+# --------------------------------------------------- config_format_flag
+FORMAT_FLAG = """
+import copy, os
+import brl_mm
+from mmengine.config import Config
+path = os.path.join(os.environ['BRL_REPO'], 'configs/brl/ntu60_xsub_lt.py')
+cfg = Config.fromfile(path, format_python_code=False)
+again = copy.deepcopy(cfg)
+print(cfg._format_python_code, again._format_python_code,
+      Config.fromfile(path)._format_python_code)
+"""
+
+
+def test_fromfile_keeps_format_python_code_flag():
+    from conftest import REPO
+    result = _run(FORMAT_FLAG, BRL_REPO=REPO)
+    assert result.returncode == 0, result.stderr
+    # honoured, kept by the Runner's deepcopy, default unchanged
+    assert result.stdout.split()[-3:] == ['False', 'False', 'True']
+
+
+def test_without_shim_fromfile_drops_format_python_code_flag():
+    from conftest import REPO
+    result = _run(FORMAT_FLAG, disable='config_format_flag', BRL_REPO=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-3:] == ['True', 'True', 'True']
+
+
+def test_unformatted_dump_loads_back_identically(tmp_path):
+    import brl_mm  # noqa: F401
+    from mmengine.config import Config
+
+    from conftest import REPO
+    path = f'{REPO}/configs/brl/ntu60_xsub_lt/brl_stgcnpp_ntu60-xsub-lt10_km.py'
+    cfg = Config.fromfile(path, format_python_code=False)
+    cfg.dump(str(tmp_path / 'dumped.py'))
+    again = Config.fromfile(str(tmp_path / 'dumped.py'))
+    assert again.to_dict() == cfg.to_dict()

@@ -68,7 +68,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    # no yapf re-formatting of the config text each time the Runner
+    # logs or dumps it (seconds per time; compat shim config_format_flag)
+    cfg = merge_args(
+        Config.fromfile(args.config, format_python_code=False), args)
     build_runner(cfg).test()
 
 
