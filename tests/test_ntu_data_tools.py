@@ -222,3 +222,18 @@ def test_lt_split_tool(tmp_path, capsys):
     assert lines[1:] == ['0\t4', '1\t2', '2\t1']
     with pytest.raises(KeyError, match='xset_train'):
         tool.main(['counts', str(pkl), '--split', 'xset_train'])
+
+
+def test_data_tool_outputs_are_atomic_and_never_overwritten(tmp_path):
+    from brl_mm.datasets.output_files import dump_atomically, overwrite_refusal
+    out = tmp_path / 'sub' / 'x.pkl'
+    assert overwrite_refusal(str(out), force=False) is None
+    dump_atomically({'a': 1}, str(out))
+    import pickle
+    with open(out, 'rb') as f:
+        assert pickle.load(f) == {'a': 1}
+    assert 'pass --force' in overwrite_refusal(str(out), force=False)
+    assert overwrite_refusal(str(out), force=True) is None
+    dump_atomically('s1\ns2\n', str(tmp_path / 'list.txt'))
+    assert (tmp_path / 'list.txt').read_text() == 's1\ns2\n'
+    assert sorted(p.name for p in tmp_path.rglob('*.tmp')) == []

@@ -14,8 +14,6 @@ Class ``c`` keeps ``int(n_max * IF ** (-c / (C - 1)))`` samples
 generator (:func:`brl_mm.datasets.long_tail.select_lt_subset`).
 """
 import argparse
-import os
-import os.path as osp
 import pickle
 import sys
 from typing import List, Optional
@@ -24,6 +22,7 @@ import numpy as np
 
 from brl_mm.datasets.long_tail import (counts_from_labels, lt_class_counts,
                                        select_lt_subset)
+from brl_mm.datasets.output_files import dump_atomically, overwrite_refusal
 
 
 def load_samples(path: str, split: Optional[str]) -> List[dict]:
@@ -41,18 +40,17 @@ def load_samples(path: str, split: Optional[str]) -> List[dict]:
 
 
 def build(args) -> int:
-    if osp.exists(args.out) and not args.force:
-        print(f'error: {args.out} exists; pass --force to overwrite it',
-              file=sys.stderr)
+    refusal = overwrite_refusal(args.out, args.force)
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 2
     samples = load_samples(args.pickle, args.split)
     labels = np.array([a['label'] for a in samples], dtype=np.int64)
     num_classes = args.num_classes or int(labels.max()) + 1
     counts = lt_class_counts(num_classes, args.n_max, args.imbalance_factor)
     keep = select_lt_subset(labels, counts, seed=args.seed)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    with open(args.out, 'w') as f:
-        f.writelines(samples[i]['frame_dir'] + '\n' for i in keep)
+    dump_atomically(''.join(samples[i]['frame_dir'] + '\n' for i in keep),
+                    args.out)
     print(f'wrote {len(keep)} of {len(samples)} samples to {args.out} '
           f'(n_max {counts[0]}, n_min {counts[-1]}, {num_classes} classes)')
     return 0

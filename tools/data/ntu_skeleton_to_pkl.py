@@ -13,13 +13,12 @@ body dropped). For NTU60 only actions 1-60 are read.
 """
 import argparse
 import glob
-import os
 import os.path as osp
-import pickle
 import sys
 
 from brl_mm.datasets.ntu_raw import (official_splits, parse_sample_name,
                                      skeleton_file_to_annotation)
+from brl_mm.datasets.output_files import dump_atomically, overwrite_refusal
 
 
 def main(argv=None) -> int:
@@ -34,9 +33,9 @@ def main(argv=None) -> int:
     parser.add_argument('--force', action='store_true',
                         help='overwrite an existing output file')
     args = parser.parse_args(argv)
-    if osp.exists(args.out) and not args.force:
-        print(f'error: {args.out} exists; pass --force to overwrite it',
-              file=sys.stderr)
+    refusal = overwrite_refusal(args.out, args.force)
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 2
     ignore = set()
     if args.ignore_list:
@@ -59,9 +58,7 @@ def main(argv=None) -> int:
             annotations.append(annotation)
     splits = official_splits([a['frame_dir'] for a in annotations],
                              args.dataset)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    with open(args.out, 'wb') as f:
-        pickle.dump(dict(split=splits, annotations=annotations), f)
+    dump_atomically(dict(split=splits, annotations=annotations), args.out)
     print(f'wrote {len(annotations)} samples to {args.out} ('
           + ', '.join(f'{k}: {len(v)}' for k, v in splits.items()) + ')')
     if empty:

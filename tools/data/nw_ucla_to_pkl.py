@@ -12,14 +12,13 @@ long-tailed training set (IF=10, n_max=100) from ``train``.
 """
 import argparse
 import glob
-import os
 import os.path as osp
-import pickle
 import sys
 
 from brl_mm.datasets.nw_ucla_raw import (NW_UCLA_CLASSES,
                                          nw_ucla_json_to_annotation,
                                          nw_ucla_splits)
+from brl_mm.datasets.output_files import dump_atomically, overwrite_refusal
 
 
 def main(argv=None) -> int:
@@ -29,9 +28,9 @@ def main(argv=None) -> int:
     parser.add_argument('--force', action='store_true',
                         help='overwrite an existing output file')
     args = parser.parse_args(argv)
-    if osp.exists(args.out) and not args.force:
-        print(f'error: {args.out} exists; pass --force to overwrite it',
-              file=sys.stderr)
+    refusal = overwrite_refusal(args.out, args.force)
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 2
     files = sorted(glob.glob(osp.join(args.src, '*.json')))
     if not files:
@@ -43,13 +42,9 @@ def main(argv=None) -> int:
         print(f'error: {e}', file=sys.stderr)
         return 2
     splits = nw_ucla_splits(a['frame_dir'] for a in annotations)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    tmp = args.out + '.tmp'
-    with open(tmp, 'wb') as f:
-        pickle.dump(
-            dict(split=splits, annotations=annotations,
-                 classes=list(NW_UCLA_CLASSES)), f)
-    os.replace(tmp, args.out)
+    dump_atomically(
+        dict(split=splits, annotations=annotations,
+             classes=list(NW_UCLA_CLASSES)), args.out)
     print(f'wrote {len(annotations)} samples to {args.out} ('
           + ', '.join(f'{k}: {len(v)}' for k, v in splits.items()) + ')')
     return 0
