@@ -165,6 +165,29 @@ def test_method_configs(tiny_data):
     assert samplers[0]['clip_len'] == 16 and samplers[0]['num_clips'] == 1
 
 
+def test_full_size_variant(tiny_data, tmp_path):
+    """``--full`` (the GPU variant) is configs/brl/synthetic_lt.py as is:
+    full ST-GCN++ width, 24 epochs over a 5x repeat, 10-clip test, loader
+    workers and the cache warm-up kept; its Runner builds."""
+    from mmengine.runner import Runner
+    _, ann = tiny_data
+    cfg = L.build_config('brl', 'full', ann, 0, str(tmp_path))
+    assert cfg.model.backbone.get('base_channels', 64) == 64
+    assert cfg.model.cls_head.in_channels == 256
+    assert cfg.train_cfg.max_epochs == 24
+    assert cfg.train_dataloader.dataset.times == 5
+    assert cfg.train_dataloader.num_workers > 0
+    assert 'WarmNormalizeCacheHook' in [h['type'] for h in cfg.custom_hooks]
+    samplers = [s for s in cfg.test_dataloader.dataset.pipeline
+                if 'clip_len' in s]
+    assert samplers[0]['num_clips'] == 10
+    cpu = L.build_config('brl', 'cpu', ann, 0, str(tmp_path))
+    assert 'WarmNormalizeCacheHook' not in [h['type']
+                                            for h in cpu.custom_hooks]
+    runner = Runner.from_cfg(cfg)
+    assert runner.max_epochs == 24
+
+
 def test_config_hash_keys_the_run(tiny_data):
     out, ann = tiny_data
 

@@ -20,10 +20,14 @@ default_hooks = dict(
 #   an uninterrupted run exactly.
 # - NonFiniteLossHook: stops on a NaN/inf loss before a checkpoint is written,
 #   naming the iteration, the samples and the last good checkpoint.
+# - WarmNormalizeCacheHook: normalizes every training sample once in the main
+#   process (CachedPreNormalize3D), so the loader workers, restarted every
+#   epoch, inherit the cache instead of recomputing it.
 custom_hooks = [
     dict(type='DetachedScheduleHook', switch_epoch=0.8),
     dict(type='EpochSeedHook'),
     dict(type='NonFiniteLossHook'),
+    dict(type='WarmNormalizeCacheHook'),
 ]
 
 env_cfg = dict(

@@ -26,7 +26,7 @@ import os.path as osp
 import tempfile
 import warnings
 from collections import OrderedDict
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import mmaction
 import numpy as np
@@ -220,27 +220,87 @@ class CachedPreNormalize3D(PreNormalize3D):
         if not self._budget and self.cache_dir is None:
             self.stats['computed'] += 1
             return self.normalize(results)
-        key = self.cache_key(results)
-        entry = self._memory.get(key)
-        if entry is not None:
-            self._memory.move_to_end(key)
-            self.stats['memory'] += 1
-        else:
-            entry = self._read_disk(key)
-            if entry is not None:
-                self.stats['disk'] += 1
-            else:
-                entry = self._compute_entry(results)
-                self.stats['computed'] += 1
-                self._write_disk(key, entry)
-            self._remember(key, entry)
-        keypoint, body_center = entry
+        keypoint, body_center = self._lookup(results)
         # copies: later transforms own their arrays, the cache stays intact
         results['keypoint'] = keypoint.copy()
         results['total_frames'] = keypoint.shape[1]
         if body_center is not None:
             results['body_center'] = body_center.copy()
         return results
+
+    def _lookup(self, results: Dict, key: Optional[str] = None) -> Tuple:
+        """The cache entry of a sample: memory, else disk, else computed
+        (and then stored in both)."""
+        key = key or self.cache_key(results)
+        entry = self._memory.get(key)
+        if entry is not None:
+            self._memory.move_to_end(key)
+            self.stats['memory'] += 1
+            return entry
+        entry = self._read_disk(key)
+        if entry is not None:
+            self.stats['disk'] += 1
+        else:
+            entry = self._compute_entry(results)
+            self.stats['computed'] += 1
+            self._write_disk(key, entry)
+        self._remember(key, entry)
+        return entry
+
+    def precompute(self, samples: Iterable[Dict]) -> Dict[str, int]:
+        """Fill the caches for raw samples without transforming them.
+
+        Run in the main process before a ``DataLoader`` forks its workers
+        (what :class:`~brl_mm.engine.WarmNormalizeCacheHook` does), the
+        memory cache is inherited by every worker of every epoch, so no
+        worker computes a sample that was precomputed.
+
+        Args:
+            samples (Iterable[dict]): Raw result dicts (the dataset's
+                ``get_data_info(i)``; they are not modified).
+
+        Returns:
+            dict: ``samples`` (seen), ``unique`` (distinct cache keys among
+            them; 0 when the transform caches nothing), ``held`` (of those,
+            in the memory cache afterwards), ``total_bytes`` (the size of
+            all their entries), ``memory_bytes`` (the memory cache's size),
+            and the
+            ``memory`` / ``disk`` / ``computed`` sources of the entries.
+        """
+        before = dict(self.stats)
+        caching = bool(self._budget) or self.cache_dir is not None
+        keys = set()
+        num_samples = total_bytes = 0
+        for results in samples:
+            num_samples += 1
+            if caching:  # without a cache there is nothing to fill
+                key = self.cache_key(results)
+                entry = self._lookup(results, key)
+                if key not in keys:
+                    keys.add(key)
+                    total_bytes += entry[0].nbytes
+        report = {k: self.stats[k] - before[k] for k in self.stats}
+        report.update(
+            samples=num_samples,
+            unique=len(keys),
+            held=sum(key in self._memory for key in keys),
+            total_bytes=total_bytes,
+            memory_bytes=self._memory_bytes)
+        return report
+
+    def resize_memory_cache(self, memory_cache_mb: float) -> None:
+        """Change the memory cache budget (dropping the least recently used
+        entries when it shrinks).
+
+        Args:
+            memory_cache_mb (float): New budget in MB; 0 empties the cache.
+        """
+        if memory_cache_mb < 0:
+            raise ValueError(
+                f'memory_cache_mb must be >= 0, got {memory_cache_mb!r}')
+        self.memory_cache_mb = memory_cache_mb
+        self._budget = int(memory_cache_mb * 2**20)
+        self._evict()
 
     def _compute_entry(self, results: Dict) -> Tuple:
         out = self.normalize(dict(results))
@@ -252,6 +312,9 @@ class CachedPreNormalize3D(PreNormalize3D):
             return
         self._memory[key] = entry
         self._memory_bytes += size
+        self._evict()
+
+    def _evict(self) -> None:
         while self._memory_bytes > self._budget:
             _, (old, _) = self._memory.popitem(last=False)
             self._memory_bytes -= old.nbytes
