@@ -27,6 +27,8 @@ Usage::
     python benchmarks/lt_effect.py --jobs 2 --docs
     # a smoke run (tiny data and model, about a minute)
     python benchmarks/lt_effect.py --quick --seeds 0 --ifs 100
+    # the README demo's size, CE vs BRL (about 6 min per run)
+    python benchmarks/lt_effect.py --demo --ifs 100 --methods ce brl --out work_dirs/lt_effect_demo
     # full-size ST-GCN++ and BRL's 24x5-epoch schedule (for a GPU)
     python benchmarks/lt_effect.py --full --out work_dirs/lt_effect_full
 """
@@ -52,6 +54,7 @@ sys.path.insert(0, REPO)
 BRL_CONFIGS = {
     'cpu': osp.join(REPO, 'configs/brl/synthetic_lt_cpu.py'),
     'quick': osp.join(REPO, 'configs/brl/synthetic_lt_cpu.py'),
+    'demo': osp.join(REPO, 'configs/brl/synthetic_lt_cpu.py'),
     'full': osp.join(REPO, 'configs/brl/synthetic_lt.py'),
 }
 
@@ -61,6 +64,8 @@ BRL_CONFIGS = {
 #: training set (DAA stage 2 = the last epoch, 20%), batch 16 with the
 #: config's learning rate, single-clip test. 46-90 s per run measured with
 #: two runs in parallel on a shared, loaded 2-core VM (docs/benchmarks.md).
+#: ``demo`` is configs/brl/synthetic_lt_cpu.py as is, the README's demo
+#: (width 32, 10 stages, 8 epochs; about 6 minutes per run on one core).
 #: ``full`` is configs/brl/synthetic_lt.py as is (24 epochs x 5 repeats,
 #: 10-clip test).
 SIZES: Dict[str, Dict] = {
@@ -68,6 +73,9 @@ SIZES: Dict[str, Dict] = {
                 clip_len=16, max_epochs=5, times=None, test_clips=1),
     'quick': dict(base_channels=8, num_stages=3, inflate_stages=[2, 3],
                   clip_len=8, max_epochs=2, times=1, test_clips=1),
+    'demo': dict(base_channels=None, num_stages=None, inflate_stages=None,
+                 clip_len=None, max_epochs=None, times=None,
+                 test_clips=None),
     'full': dict(base_channels=None, num_stages=None, inflate_stages=None,
                  clip_len=None, max_epochs=None, times=None,
                  test_clips=None),
@@ -78,6 +86,7 @@ SIZES: Dict[str, Dict] = {
 #: the generator's defaults.
 DATA_SIZES: Dict[str, Dict] = {
     'cpu': dict(),
+    'demo': dict(),
     'full': dict(),
     'quick': dict(num_classes=4, n_max=100, val_per_class=4, train_subjects=6,
                   val_subjects=4),
@@ -88,7 +97,8 @@ _CE = dict(blending=False, loss=dict(type='CrossEntropyLoss'))
 #: (RandomScale/RandomRot/SpatialFlip in the train pipeline), ``temporal``
 #: (TemporalReverse probability, 0 = off), ``blending`` (keep BRL's
 #: rebalanced partial mixup), ``loss`` (replaces cls_head.loss_cls; absent =
-#: BRL's ActionAwareLoss), ``stream`` (input modality).
+#: BRL's ActionAwareLoss), ``stream`` (input modality), ``lr_scale``
+#: (multiplies the optimizer's learning rate).
 METHODS: Dict[str, Tuple[str, Dict]] = {
     'ce': ('plain CE (stock pipeline)', dict(_CE, stae=False)),
     'ce_stae': ('CE + STAE transforms', dict(_CE, stae=True)),
@@ -107,6 +117,11 @@ METHODS: Dict[str, Tuple[str, Dict]] = {
     # diagnostics (not in the default run): the AA weights from epoch 1
     'brl_aa_all': ('BRL, AA weights in every epoch (no DAA detachment)',
                    dict(loss=dict(type='ActionAwareLoss', two_stage=False))),
+    # LDAM scales the logits by s=30, meant for a cosine head; on the linear
+    # GCN head that multiplies the effective learning rate by about 30
+    'ldam_drw_lr30': ('LDAM-DRW, learning rate / 30',
+                      dict(_CE, stae=False, loss=dict(type='LDAMLoss'),
+                           lr_scale=1 / 30)),
     # BRL's other streams (for the 2s / 4s / 6s fusions)
     'brl_b': ('BRL, bone', dict(stream='b')),
     'brl_k': ('BRL, skip bone', dict(stream='k')),
@@ -118,7 +133,7 @@ METHODS: Dict[str, Tuple[str, Dict]] = {
 TABLE_METHODS = ('ce', 'ce_stae', 'ce_stae_mix', 'brl', 'brl_tr', 'cb',
                  'focal', 'ldam_drw', 'bsm')
 #: Diagnostic variants, reported after the main rows when they were run.
-DIAGNOSTIC_METHODS = ('brl_aa_all', )
+DIAGNOSTIC_METHODS = ('brl_aa_all', 'ldam_drw_lr30')
 #: BRL stream -> method name.
 STREAM_METHODS = {'j': 'brl', 'b': 'brl_b', 'k': 'brl_k', 'jm': 'brl_jm',
                   'bm': 'brl_bm', 'km': 'brl_km'}
@@ -213,7 +228,8 @@ def build_config(method_name: str, mode: str, ann_file: str, seed: int,
 
     Args:
         method_name (str): A key of :data:`METHODS`.
-        mode (str): A key of :data:`SIZES` (``cpu``, ``quick``, ``full``).
+        mode (str): A key of :data:`SIZES` (``cpu``, ``quick``, ``demo``,
+            ``full``).
         ann_file (str): The synthetic pickle.
         seed (int): Random seed of the run.
         work_dir (str): The run's work dir.
@@ -247,6 +263,8 @@ def build_config(method_name: str, mode: str, ann_file: str, seed: int,
         model.data_preprocessor = dict(type='ActionDataPreprocessor')
     if 'loss' in method:
         model.cls_head.loss_cls = copy.deepcopy(method['loss'])
+    if 'lr_scale' in method:
+        cfg.optim_wrapper.optimizer.lr *= method['lr_scale']
 
     clip_len = size['clip_len'] or cfg.clip_len
     test_clips = size['test_clips']
@@ -747,6 +765,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     size = parser.add_mutually_exclusive_group()
     size.add_argument('--quick', action='store_true',
                       help='tiny data and model (smoke test)')
+    size.add_argument('--demo', action='store_true',
+                      help='the README demo size (configs/brl/'
+                      'synthetic_lt_cpu.py as is; ~6 min per run)')
     size.add_argument('--full', action='store_true',
                       help='full-size ST-GCN++, configs/brl/synthetic_lt.py '
                       'schedule, 10-clip test (GPU)')
@@ -832,7 +853,8 @@ def run_all(runs: Sequence[Dict],
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Train the missing runs, then write the report (and the docs)."""
     args = parse_args(argv)
-    mode = 'quick' if args.quick else 'full' if args.full else 'cpu'
+    mode = ('quick' if args.quick else 'full' if args.full else
+            'demo' if args.demo else 'cpu')
     if args.epochs is not None:
         SIZES[mode] = dict(SIZES[mode], max_epochs=args.epochs)
     if args.repeat is not None:
