@@ -36,7 +36,10 @@ reported as medians and as ratios against stock mmaction2:
    SpatialFlip), and the BRL train pipeline of
    ``configs/_base_/datasets/ntu60_xsub_lt_3d.py`` (CachedPreNormalize3D,
    FastUniformSampleFrames) cold (computed), warm in memory, warm on disk;
-   samples/s per worker and workers needed to feed B=128.
+   samples/s per worker and workers needed to feed B=128; then real
+   DataLoader epochs with workers restarted every epoch, the BRL pipeline
+   with and without ``WarmNormalizeCacheHook``'s warm-up and
+   ``compact_collate``.
 4. With ``--loader-check`` (CUDA): a real 2-worker DataLoader feeding BRL
    train steps at B=128; the share of time the step loop waits for data.
 
@@ -75,6 +78,8 @@ from mmengine.logging import MMLogger
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import init_default_scope
 
+from brl_mm.datasets import compact_collate
+from brl_mm.engine import warm_normalize_cache
 from brl_mm.engine.hooks import DetachedScheduleHook
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -311,20 +316,71 @@ class _SampleSet(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.samples)
 
+    def get_data_info(self, index: int) -> Dict:
+        return dict(self.samples[index])
+
     def __getitem__(self, index: int) -> Dict:
-        return self.pipeline(dict(self.samples[index]))
+        return self.pipeline(self.get_data_info(index))
+
+
+def bench_loader_epochs(num_samples: int, workers: int, epochs: int,
+                        batch_size: int = 16) -> Dict[str, Dict]:
+    """Real ``DataLoader`` epochs with workers restarted every epoch
+    (``persistent_workers=False``, as the BRL dataset configs): per-worker
+    ms per sample of each epoch, for stock mmaction2, the BRL train pipeline
+    without and with :func:`brl_mm.engine.warm_normalize_cache` (what
+    ``WarmNormalizeCacheHook`` runs before training; its one-off seconds are
+    reported apart), both with mmengine's ``pseudo_collate``, and the BRL
+    config as a whole (warm-up + ``compact_collate``)."""
+    samples = make_ntu_like_samples(num_samples, seed=2)
+    variants = {
+        'stock': (build_pipeline(brl=False), False, pseudo_collate),
+        'brl_cold': (brl_train_pipeline(), False, pseudo_collate),
+        'brl_warm': (brl_train_pipeline(), True, pseudo_collate),
+        'brl_config': (brl_train_pipeline(), True, compact_collate),
+    }
+    results = {}
+    for name, (pipeline, warm, collate) in variants.items():
+        dataset = _SampleSet(samples, pipeline)
+        warm_s = 0.0
+        if warm:
+            start = time.perf_counter()
+            warm_normalize_cache(dataset)
+            warm_s = time.perf_counter() - start
+        per_epoch, first = [], []
+        for epoch in range(epochs):
+            torch.manual_seed(epoch)
+            loader = torch.utils.data.DataLoader(
+                dataset, batch_size=batch_size, shuffle=True,
+                num_workers=workers, collate_fn=collate,
+                persistent_workers=False)
+            start = time.perf_counter()
+            for index, _ in enumerate(loader):
+                if index == 0:  # worker start-up + one batch
+                    first.append(time.perf_counter() - start)
+            per_epoch.append(
+                1e3 * (time.perf_counter() - start) * workers / num_samples)
+        results[name] = dict(ms=per_epoch, warm_s=warm_s,
+                             first_batch_s=float(np.median(first)))
+    return results
 
 
 def loader_check(variant: Variant, pipeline: Compose, batch_size: int,
-                 workers: int, iters: int,
-                 device: torch.device) -> Dict[str, float]:
-    """Share of the step loop spent waiting for the DataLoader."""
+                 workers: int, iters: int, device: torch.device,
+                 brl_loader: bool = False) -> Dict[str, float]:
+    """Share of the step loop spent waiting for the DataLoader
+    (``brl_loader``: the BRL configs' loader, i.e. after
+    :func:`brl_mm.engine.warm_normalize_cache` as ``WarmNormalizeCacheHook``
+    does before training, and with ``compact_collate``)."""
     samples = make_ntu_like_samples(batch_size * (iters + 3), seed=1)
+    dataset = _SampleSet(samples, pipeline)
+    if brl_loader:
+        warm_normalize_cache(dataset)
     loader = torch.utils.data.DataLoader(
-        _SampleSet(samples, pipeline),
+        dataset,
         batch_size=batch_size,
         num_workers=workers,
-        collate_fn=pseudo_collate,
+        collate_fn=compact_collate if brl_loader else pseudo_collate,
         pin_memory=device.type == 'cuda',
         persistent_workers=False)
     batches = iter(loader)
@@ -371,6 +427,11 @@ def _parse() -> argparse.Namespace:
     parser.add_argument('--component-reps', type=int, default=50)
     parser.add_argument('--pipeline-samples', type=int, default=200)
     parser.add_argument('--pipeline-rounds', type=int, default=3)
+    parser.add_argument('--epoch-workers', type=int, default=2,
+                        help='workers of the DataLoader-epochs table '
+                        '(0: skip it)')
+    parser.add_argument('--epochs', type=int, default=2,
+                        help='epochs of the DataLoader-epochs table')
     parser.add_argument('--skip-steps', action='store_true')
     parser.add_argument('--loader-check', action='store_true',
                         help='real 2-worker DataLoader at B=128 (CUDA)')
@@ -479,6 +540,29 @@ def main() -> None:
     print('# 933 / 1195 samples/s: stock ST-GCN++ fp32 / fp16 at B=128 on an '
           'H100 as quoted by the architecture note (not measured here)')
 
+    if args.epoch_workers:
+        epochs = bench_loader_epochs(args.pipeline_samples,
+                                     args.epoch_workers, args.epochs)
+        print(f'\n## DataLoader epochs: {args.pipeline_samples} samples, '
+              f'{args.epoch_workers} workers restarted every epoch '
+              '(persistent_workers=False), B=16; ms per sample per worker '
+              '(= epoch wall x workers / samples)')
+        print('| pipeline | ' + ' | '.join(
+            f'epoch {e + 1}' for e in range(args.epochs)) +
+            ' | samples / s per worker (last epoch) | first batch s '
+            '(start-up) | one-off warm-up s |')
+        print('|---|' + '---|' * (args.epochs + 3))
+        names = {'stock': 'stock mmaction2 (pseudo_collate)',
+                 'brl_cold': 'BRL pipeline, no warm-up, pseudo_collate',
+                 'brl_warm': 'BRL pipeline + warm-up, pseudo_collate',
+                 'brl_config': 'BRL config: + warm-up + compact_collate'}
+        for key, label in names.items():
+            row = epochs[key]
+            print(f'| {label} | ' +
+                  ' | '.join(f'{ms:.3f}' for ms in row['ms']) +
+                  f" | {1e3 / row['ms'][-1]:.0f} | "
+                  f"{row['first_batch_s']:.3f} | {row['warm_s']:.2f} |")
+
     if args.loader_check and not cuda:
         print('\n# --loader-check skipped: it needs a GPU (on a CPU the '
               'workers and the step share the same cores)')
@@ -488,10 +572,11 @@ def main() -> None:
         names = [v.name for v in variants]
         brl = next((v for v in variants if v.name == 'BRL recipe bf16'),
                    variants[names.index('BRL recipe fp32 (same math)')])
-        for variant, pipeline in ((variants[0], build_pipeline(brl=False)),
-                                  (brl, brl_train_pipeline())):
+        for variant, pipeline, brl_loader in (
+                (variants[0], build_pipeline(brl=False), False),
+                (brl, brl_train_pipeline(), True)):
             check = loader_check(variant, pipeline, 128, args.loader_workers,
-                                 args.loader_iters, device)
+                                 args.loader_iters, device, brl_loader)
             print(f'\n# loader check {variant.name}: {args.loader_workers} '
                   f'workers, B=128: waits for data '
                   f"{100 * check['wait_share']:.1f}% of the loop, "

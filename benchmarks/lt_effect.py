@@ -283,11 +283,15 @@ def build_config(method_name: str, mode: str, ann_file: str, seed: int,
         test_loader.batch_size = 16
         for loader in (train_loader, test_loader):
             loader.update(num_workers=0, persistent_workers=False)
-        # no worker forks here: the warm-up would only move the (cached,
-        # bit-identical) normalization before epoch 1; keeping it out keeps
-        # the configs, hence the run hashes, of the measured runs
+        # No worker processes here, so the loader speed-ups do nothing: the
+        # warm-up would only move the (cached, bit-identical) normalization
+        # before epoch 1 and no batch is pickled. Leaving them out keeps the
+        # configs, hence the run hashes, of the measured runs.
         cfg.custom_hooks = [h for h in cfg.custom_hooks
                             if h['type'] != 'WarmNormalizeCacheHook']
+        for loader in (train_loader, test_loader):
+            if loader.get('collate_fn') == dict(type='compact_collate'):
+                loader.pop('collate_fn')
 
     max_epochs = size['max_epochs'] or cfg.train_cfg.max_epochs
     # No validation: the val split is the test split, and selecting a

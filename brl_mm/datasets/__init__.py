@@ -1,4 +1,5 @@
 """Datasets, skeleton layouts and the synthetic long-tailed data generator."""
+from .collate import compact_collate
 from .dataset_utils import dataset_class_counts, unwrap_dataset
 from .layouts import LAYOUTS, SkeletonLayout, get_layout
 from .long_tail import (counts_from_labels, lt_class_counts, select_lt_subset,
@@ -13,5 +14,5 @@ __all__ = [
     'counts_from_labels', 'lt_class_counts', 'select_lt_subset',
     'split_by_shot', 'packaged_lt_splits', 'resolve_lt_split_file',
     'dataset_class_counts', 'unwrap_dataset', 'generate_synthetic_lt',
-    'synthetic_class_names'
+    'synthetic_class_names', 'compact_collate'
 ]

@@ -59,12 +59,15 @@ test_pipeline = [
 ] + eval_tail
 
 # Workers restart every epoch and are seeded from (seed, epoch, rank, worker):
-# with EpochSeedHook this makes --resume exact.
+# with EpochSeedHook this makes --resume exact. compact_collate = mmengine's
+# pseudo_collate whose batches leave a worker as one tensor (not one
+# shared-memory segment per sample tensor).
 train_dataloader = dict(
     batch_size=16,
     num_workers=2,
     persistent_workers=False,
     worker_init_fn=dict(type='epoch_worker_init_fn'),
+    collate_fn=dict(type='compact_collate'),
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type='RepeatDataset',
@@ -81,6 +84,7 @@ val_dataloader = dict(
     batch_size=16,
     num_workers=2,
     persistent_workers=True,
+    collate_fn=dict(type='compact_collate'),
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
