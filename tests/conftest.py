@@ -68,6 +68,15 @@ def tiny_pickle(tmp_path):
     return dict(path=path, ids=ids, n_train=n_train, labels=labels)
 
 
+def load_config(path: str):
+    """``Config.fromfile`` as tools/train.py loads it: without yapf
+    re-formatting of the config text, which the Runner would otherwise do
+    (seconds per dump/log of a BRL config; brl_mm's ``config_format_flag``
+    shim makes mmengine honour the flag)."""
+    from mmengine.config import Config
+    return Config.fromfile(path, format_python_code=False)
+
+
 def run_python(code: str, env: Optional[dict] = None,
                cwd: Optional[str] = None) -> subprocess.CompletedProcess:
     """Run python code in a fresh interpreter (for import-time behaviour)."""

@@ -9,17 +9,16 @@ import sys
 
 import numpy as np
 import torch
-from mmengine.config import Config
 from mmengine.logging import MessageHub, MMLogger
 from mmengine.runner import Runner
 
-from conftest import REPO, shrink_config
+from conftest import REPO, load_config, shrink_config
 
 NOTICE = 'loading it with weights_only=False because you named it'
 
 
 def tiny_cfg(synthetic_pickle, work_dir):
-    cfg = Config.fromfile(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
+    cfg = load_config(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
     shrink_config(cfg, synthetic_pickle['path'], 4)
     cfg.work_dir = work_dir
     cfg.experiment_name = osp.basename(work_dir)

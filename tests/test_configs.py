@@ -16,7 +16,7 @@ from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from conftest import REPO, shrink_config
+from conftest import REPO, load_config, shrink_config
 
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'brl', '**', '*.py'),
                            recursive=True))
@@ -107,7 +107,7 @@ def lean_runner(monkeypatch):
 @pytest.mark.parametrize('config', CONFIGS, ids=IDS)
 def test_config_builds_and_loads_data(config, layout_pickles, lean_runner,
                                       tmp_path):
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     assert cfg.custom_imports['imports'] == ['brl_mm']
     for loader in ('val_dataloader', 'test_dataloader'):
         pack = cfg[loader].dataset.pipeline[-1]
@@ -138,7 +138,7 @@ def test_config_builds_and_loads_data(config, layout_pickles, lean_runner,
 def test_stream_pipelines_make_the_named_stream(config, layout_pickles):
     """The stream in the file name is what the train / val / test pipelines
     compute: the same arrays as GenSkeFeatK of that stream on one sample."""
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     stream = stream_of(config)
     assert cfg.modality == stream
     layout = cfg.train_dataloader.dataset.dataset.layout
@@ -183,7 +183,7 @@ def test_ntu_benchmarks_cover_every_if_and_stream(bench):
         for stream in STREAMS:
             config = osp.join(REPO, 'configs', 'brl', folder,
                               f'brl_stgcnpp_{tag}-lt{IF}_{stream}.py')
-            cfg = Config.fromfile(config)
+            cfg = load_config(config)
             data = loaders(cfg)
             assert data['train'].lt_split_file == f'{prefix}_exp_{IF}'
             assert data['train'].split == train_split
@@ -199,14 +199,14 @@ def test_ntu_benchmarks_cover_every_if_and_stream(bench):
 
 
 def test_headline_config_is_the_joint_stream_at_if100():
-    headline = Config.fromfile(osp.join(REPO, 'configs/brl/ntu60_xsub_lt.py'))
-    named = Config.fromfile(osp.join(
+    headline = load_config(osp.join(REPO, 'configs/brl/ntu60_xsub_lt.py'))
+    named = load_config(osp.join(
         REPO, 'configs/brl/ntu60_xsub_lt/brl_stgcnpp_ntu60-xsub-lt100_j.py'))
     assert headline.to_dict() == named.to_dict()
 
 
 def test_nw_ucla_lt_draws_if10_nmax100_on_its_layout():
-    cfg = Config.fromfile(osp.join(
+    cfg = load_config(osp.join(
         REPO, 'configs/brl/nw_ucla_lt/brl_stgcnpp_nwucla-lt10_j.py'))
     train = cfg.train_dataloader.dataset.dataset
     assert (train.imbalance_factor, train.n_max, train.lt_split_file,
@@ -220,7 +220,7 @@ def test_nw_ucla_lt_draws_if10_nmax100_on_its_layout():
 
 
 def test_k400_is_2d_coco_with_brl_k400_schedule():
-    cfg = Config.fromfile(osp.join(REPO,
+    cfg = load_config(osp.join(REPO,
                                    'configs/brl/k400/brl_stgcnpp_k400_j.py'))
     for dataset in loaders(cfg).values():
         types = [t.type for t in dataset.pipeline]
@@ -248,10 +248,10 @@ BASELINES = sorted(glob.glob(osp.join(REPO, 'configs/brl/baselines/*/*.py')))
                          ids=[osp.relpath(c, REPO) for c in BASELINES])
 def test_baselines_share_brl_data_and_schedule(config):
     """A baseline = its BRL config without STAE, mixup and the AA loss."""
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     folder = osp.basename(osp.dirname(config))
     tag = osp.basename(config).split('_', 1)[1]
-    brl = Config.fromfile(osp.join(REPO, 'configs/brl', folder, f'brl_{tag}'))
+    brl = load_config(osp.join(REPO, 'configs/brl', folder, f'brl_{tag}'))
     assert 'blending' not in cfg.model.data_preprocessor
     assert cfg.model.cls_head.loss_cls.type != 'ActionAwareLoss'
     assert cfg.model.backbone == brl.model.backbone
@@ -281,9 +281,9 @@ def test_baselines_share_brl_data_and_schedule(config):
 def test_config_dump_reloads(config, tmp_path):
     """What the runner writes to the work dir loads back to the same
     config (the per-stream loaders are plain data)."""
-    cfg = Config.fromfile(osp.join(REPO, config))
+    cfg = load_config(osp.join(REPO, config))
     cfg.dump(str(tmp_path / 'dumped.py'))
-    again = Config.fromfile(str(tmp_path / 'dumped.py'))
+    again = load_config(str(tmp_path / 'dumped.py'))
     assert again.to_dict() == cfg.to_dict()
 
 
@@ -291,7 +291,7 @@ def test_benchmark_config_without_data_says_how_to_get_it(tmp_path,
                                                           monkeypatch,
                                                           lean_runner):
     monkeypatch.chdir(tmp_path)  # no data/ here
-    cfg = Config.fromfile(osp.join(REPO, 'configs/brl/ntu60_xsub_lt.py'))
+    cfg = load_config(osp.join(REPO, 'configs/brl/ntu60_xsub_lt.py'))
     assert cfg.train_dataloader.dataset.dataset.lt_split_file == \
         'NTU60_xsub_exp_100'
     assert cfg.model.cls_head.num_classes == 60
@@ -304,7 +304,7 @@ def test_benchmark_config_without_data_says_how_to_get_it(tmp_path,
 
 
 def test_benchmark_recipe_matches_the_spec():
-    cfg = Config.fromfile(osp.join(REPO, 'configs/brl/ntu60_xsub_lt.py'))
+    cfg = load_config(osp.join(REPO, 'configs/brl/ntu60_xsub_lt.py'))
     assert cfg.train_cfg.max_epochs == 24
     assert cfg.train_dataloader.dataset.times == 5
     assert cfg.train_dataloader.batch_size == 16

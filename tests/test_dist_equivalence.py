@@ -36,11 +36,10 @@ import sys
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 
 from brl_mm.compat import load_from_local_trusted
 from brl_mm.models import RebalancedPartialMix
-from conftest import REPO, set_custom_hook, shrink_config
+from conftest import REPO, load_config, set_custom_hook, shrink_config
 from test_schedule_dist import free_port
 
 PROBE_SOURCE = '''
@@ -91,7 +90,7 @@ COUNTS = [8, 5, 3, 2]  # train split of conftest's synthetic_pickle
 
 
 def make_config(synthetic_pickle, tmp, batch_size, probe_dir):
-    cfg = Config.fromfile(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
+    cfg = load_config(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
     shrink_config(cfg, synthetic_pickle['path'], 4)
     cfg.train_cfg.max_epochs = 2
     cfg.param_scheduler[0].T_max = 2

@@ -10,10 +10,9 @@ import sys
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 
 from brl_mm.compat import load_from_local_trusted
-from conftest import REPO, shrink_config
+from conftest import REPO, load_config, shrink_config
 
 
 def run_tool(*args, cwd):
@@ -26,7 +25,7 @@ def run_tool(*args, cwd):
 @pytest.fixture(scope='module')
 def trained(synthetic_pickle, tmp_path_factory):
     tmp = tmp_path_factory.mktemp('e2e')
-    cfg = Config.fromfile(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
+    cfg = load_config(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
     shrink_config(cfg, synthetic_pickle['path'], 4)
     cfg.train_cfg.max_epochs = 2
     cfg.param_scheduler[0].T_max = 2

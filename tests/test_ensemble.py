@@ -9,11 +9,10 @@ import sys
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 
 from brl_mm.evaluation import (ENSEMBLE_PRESETS, align_streams, fuse_scores,
                                load_dump, preset_weights)
-from conftest import PYTHON, REPO, shrink_config
+from conftest import PYTHON, REPO, load_config, shrink_config
 
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import ensemble as ensemble_tool  # noqa: E402
@@ -153,7 +152,7 @@ def test_cli_table_dump_and_plot(tmp_path, capsys):
 
 
 def test_train_counts_from_the_config(tmp_path, synthetic_pickle):
-    cfg = Config.fromfile(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
+    cfg = load_config(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
     shrink_config(cfg, synthetic_pickle['path'], 4)
     config = str(tmp_path / 'tiny.py')
     cfg.dump(config)

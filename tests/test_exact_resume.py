@@ -14,12 +14,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 from brl_mm.compat import load_from_local_trusted
 from brl_mm.engine import EpochSeedHook, epoch_seed
-from conftest import REPO, set_custom_hook, shrink_config
+from conftest import REPO, load_config, set_custom_hook, shrink_config
 
 EPOCHS = 3
 
@@ -39,7 +38,7 @@ def run_train(config, work_dir, *extra, cwd):
 
 
 def resume_config(synthetic_pickle, tmp, num_workers):
-    cfg = Config.fromfile(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
+    cfg = load_config(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
     shrink_config(cfg, synthetic_pickle['path'], 4)
     cfg.train_cfg.max_epochs = EPOCHS
     cfg.param_scheduler[0].T_max = EPOCHS

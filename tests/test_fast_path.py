@@ -12,12 +12,11 @@ import pytest
 import torch
 from mmaction.registry import HOOKS, MODELS
 from mmaction.structures import ActionDataSample
-from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 
 from brl_mm.engine.compile_hook import CompileModulesHook, compile_modules
-from conftest import REPO
+from conftest import REPO, load_config
 
 NUM_CLASSES = 5
 COUNTS = [20, 10, 5, 2, 1]
@@ -25,7 +24,7 @@ TINY = dict(base_channels=8, num_stages=2, inflate_stages=[], down_stages=[])
 
 
 def _model_cfg(name):
-    cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'models', name))
+    cfg = load_config(osp.join(REPO, 'configs', '_base_', 'models', name))
     model = copy.deepcopy(cfg.model)
     model.backbone.update(TINY)
     model.cls_head.update(num_classes=NUM_CLASSES, in_channels=8)
@@ -41,7 +40,7 @@ def _stock_cfg():
         osp.dirname(__import__('mmaction').__file__), '.mim', 'configs',
         'skeleton', 'stgcnpp',
         'stgcnpp_8xb16-joint-u100-80e_ntu60-xsub-keypoint-3d.py')
-    model = copy.deepcopy(Config.fromfile(path).model)
+    model = copy.deepcopy(load_config(path).model)
     model.backbone.update(TINY)
     model.cls_head.update(num_classes=NUM_CLASSES, in_channels=8)
     return model
@@ -137,7 +136,7 @@ def test_amp_bf16_from_the_command_line(tmp_path):
         '--work-dir', str(tmp_path), '--cfg-options',
         'optim_wrapper.dtype=bfloat16', 'compile=True'
     ])
-    cfg = tool.merge_args(Config.fromfile(args.config), args)
+    cfg = tool.merge_args(load_config(args.config), args)
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert cfg.optim_wrapper.dtype == 'bfloat16'
     assert cfg.optim_wrapper.loss_scale == 'dynamic'

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from mmengine.config import Config
 
-from conftest import REPO
+from conftest import REPO, load_config
 
 CONFIGS = sorted(
     osp.relpath(p, REPO)
@@ -54,7 +54,7 @@ def test_every_config_has_exactly_one_entry(models):
 
 def test_entries_agree_with_their_configs(models):
     for model in models:
-        cfg = Config.fromfile(osp.join(REPO, model['Config']))
+        cfg = load_config(osp.join(REPO, model['Config']))
         meta = model['Metadata']
         assert meta['Epochs'] == cfg.train_cfg.max_epochs, model['Name']
         assert meta['Batch Size'] == cfg.train_dataloader.batch_size

@@ -7,14 +7,13 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.logging import MessageHub
 from mmengine.runner import Runner
 
 from brl_mm.compat import load_from_local_trusted
 from brl_mm.engine import NonFiniteLossError, NonFiniteLossHook
-from conftest import REPO, set_custom_hook, shrink_config
+from conftest import REPO, load_config, set_custom_hook, shrink_config
 from mmaction.registry import HOOKS
 
 
@@ -34,7 +33,7 @@ class PoisonWeightsHook(Hook):
 
 
 def build_cfg(synthetic_pickle, work_dir, interval=1, at_epoch=1):
-    cfg = Config.fromfile(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
+    cfg = load_config(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
     shrink_config(cfg, synthetic_pickle['path'], 4)
     cfg.train_cfg.max_epochs = 3
     cfg.param_scheduler[0].T_max = 3

@@ -22,7 +22,7 @@ from brl_mm.datasets import LongTailPoseDataset
 from brl_mm.engine import (DetachedScheduleHook, resolve_switch_epoch,
                            stage_at_epoch)
 from brl_mm.models.losses import ActionAwareLoss, action_aware_class_weight
-from conftest import shrink_config
+from conftest import load_config, shrink_config
 from mmaction.datasets import PoseDataset
 from mmaction.registry import MODELS
 
@@ -40,7 +40,7 @@ def tiny_train_cfg(ann_file: str,
     a 2-stage ST-GCN++ with 8 channels, clips of 8 frames, no workers),
     batches of 32 (one iteration per epoch), RepeatDataset(times=2), no
     validation, the given loss and switch epoch."""
-    cfg = Config.fromfile(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
+    cfg = load_config(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
     shrink_config(cfg, ann_file, num_classes)
     cfg.train_dataloader.batch_size = 32
     cfg.train_dataloader.dataset.times = 2

@@ -5,10 +5,9 @@ import textwrap
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.runner import Runner
 
-from conftest import write_skeleton_pickle
+from conftest import load_config, write_skeleton_pickle
 
 STOCK = ('mmaction::skeleton/stgcnpp/'
          'stgcnpp_8xb16-joint-u100-80e_ntu60-xsub-keypoint-3d.py')
@@ -74,7 +73,7 @@ def test_stae_trains_in_stock_stgcnpp_config(tmp_path):
                         'class_counts = [8, 4, 2, 2]\n' +
                         textwrap.dedent(BRL_STAE_OVERRIDES) +
                         textwrap.dedent(TINY_OVERRIDES))
-    cfg = Config.fromfile(str(cfg_file))
+    cfg = load_config(str(cfg_file))
     # the stock model stays: ST-GCN++ backbone and GCN head
     assert cfg.model.type == 'RecognizerGCN'
     assert cfg.model.backbone.tcn_type == 'mstcn'
