@@ -27,7 +27,7 @@ Usage::
     python benchmarks/lt_effect.py --jobs 2 --docs
     # a smoke run (tiny data and model, about a minute)
     python benchmarks/lt_effect.py --quick --seeds 0 --ifs 100
-    # the README demo's size, CE vs BRL (about 6 min per run)
+    # the README demo's size, CE vs BRL (about 20 min per run)
     python benchmarks/lt_effect.py --demo --ifs 100 --methods ce brl --out work_dirs/lt_effect_demo
     # full-size ST-GCN++ and BRL's 24x5-epoch schedule (for a GPU)
     python benchmarks/lt_effect.py --full --out work_dirs/lt_effect_full
@@ -64,8 +64,10 @@ BRL_CONFIGS = {
 #: training set (DAA stage 2 = the last epoch, 20%), batch 16 with the
 #: config's learning rate, single-clip test. 46-90 s per run measured with
 #: two runs in parallel on a shared, loaded 2-core VM (docs/benchmarks.md).
-#: ``demo`` is configs/brl/synthetic_lt_cpu.py as is, the README's demo
-#: (width 32, 10 stages, 8 epochs; about 6 minutes per run on one core).
+#: ``demo`` is the model and schedule of configs/brl/synthetic_lt_cpu.py,
+#: the README's demo (width 32, 10 stages, T=64, 8 epochs), tested with the
+#: config's 10-clip ``test_pipeline`` (the demo itself validates 1 clip);
+#: 21-26 min per run with two runs in parallel, one thread each, on 2 cores.
 #: ``full`` is configs/brl/synthetic_lt.py as is (24 epochs x 5 repeats,
 #: 10-clip test).
 SIZES: Dict[str, Dict] = {
@@ -770,8 +772,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     size.add_argument('--quick', action='store_true',
                       help='tiny data and model (smoke test)')
     size.add_argument('--demo', action='store_true',
-                      help='the README demo size (configs/brl/'
-                      'synthetic_lt_cpu.py as is; ~6 min per run)')
+                      help='the README demo size (model and schedule of '
+                      'configs/brl/synthetic_lt_cpu.py, 10-clip test; '
+                      '~20 min per run)')
     size.add_argument('--full', action='store_true',
                       help='full-size ST-GCN++, configs/brl/synthetic_lt.py '
                       'schedule, 10-clip test (GPU)')
