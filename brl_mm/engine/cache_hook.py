@@ -22,6 +22,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
 from mmaction.registry import HOOKS
+from ..datasets.dataset_utils import unwrap_dataset
 from ..datasets.transforms import CachedPreNormalize3D
 
 __all__ = ['WarmNormalizeCacheHook', 'warm_normalize_cache']
@@ -29,15 +30,15 @@ __all__ = ['WarmNormalizeCacheHook', 'warm_normalize_cache']
 
 def _leaf_datasets(dataset: Any) -> Iterator[Any]:
     """The datasets that own a pipeline, through mmengine's wrappers
-    (``RepeatDataset`` / ``ClassBalancedDataset``: ``.dataset``;
-    ``ConcatDataset``: ``.datasets``)."""
-    if hasattr(dataset, 'datasets'):
-        for part in dataset.datasets:
-            yield from _leaf_datasets(part)
-    elif hasattr(dataset, 'dataset') and not hasattr(dataset, 'pipeline'):
-        yield from _leaf_datasets(dataset.dataset)
+    (:func:`~brl_mm.datasets.unwrap_dataset`, and the parts of a
+    ``ConcatDataset``)."""
+    inner = unwrap_dataset(dataset)
+    parts = getattr(inner, 'datasets', None)
+    if parts is None:
+        yield inner
     else:
-        yield dataset
+        for part in parts:
+            yield from _leaf_datasets(part)
 
 
 def warm_normalize_cache(dataset: Any,

@@ -264,8 +264,8 @@ class CachedPreNormalize3D(PreNormalize3D):
             them; 0 when the transform caches nothing), ``held`` (of those,
             in the memory cache afterwards), ``total_bytes`` (the size of
             all their entries), ``memory_bytes`` (the memory cache's size),
-            and the
-            ``memory`` / ``disk`` / ``computed`` sources of the entries.
+            and the ``memory`` / ``disk`` / ``computed`` sources of the
+            entries.
         """
         before = dict(self.stats)
         caching = bool(self._budget) or self.cache_dir is not None
