@@ -9,7 +9,7 @@ from mmengine.logging import MMLogger
 
 import brl_mm  # noqa: F401
 from brl_mm.datasets import LongTailPoseDataset
-from conftest import write_skeleton_pickle
+from brl_mm.testing import write_skeleton_pickle
 
 
 def build(path, **kwargs):

@@ -12,7 +12,7 @@ import torch
 from mmengine.logging import MessageHub, MMLogger
 from mmengine.runner import Runner
 
-from conftest import REPO, load_config, shrink_config
+from brl_mm.testing import REPO, load_config, shrink_config
 
 NOTICE = 'loading it with weights_only=False because you named it'
 

@@ -14,7 +14,7 @@ from mmengine.registry import FUNCTIONS
 import brl_mm  # noqa: F401  (registration)
 from brl_mm.datasets import compact_collate
 from brl_mm.datasets.collate import InlinePickledList, StackedTensorList
-from conftest import REPO, load_config
+from brl_mm.testing import REPO, load_config
 
 
 def _samples(n=5, shapes=None):

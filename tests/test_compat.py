@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from conftest import run_python
+from brl_mm.testing import run_python
 
 
 def _run(code: str, disable: str = '', **env):
@@ -251,7 +251,7 @@ print(cfg._format_python_code, again._format_python_code,
 
 
 def test_fromfile_keeps_format_python_code_flag():
-    from conftest import REPO
+    from brl_mm.testing import REPO
     result = _run(FORMAT_FLAG, BRL_REPO=REPO)
     assert result.returncode == 0, result.stderr
     # honoured, kept by the Runner's deepcopy, default unchanged
@@ -259,7 +259,7 @@ def test_fromfile_keeps_format_python_code_flag():
 
 
 def test_without_shim_fromfile_drops_format_python_code_flag():
-    from conftest import REPO
+    from brl_mm.testing import REPO
     result = _run(FORMAT_FLAG, disable='config_format_flag', BRL_REPO=REPO)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-3:] == ['True', 'True', 'True']
@@ -269,7 +269,7 @@ def test_unformatted_dump_loads_back_identically(tmp_path):
     import brl_mm  # noqa: F401
     from mmengine.config import Config
 
-    from conftest import REPO
+    from brl_mm.testing import REPO
     path = f'{REPO}/configs/brl/ntu60_xsub_lt/brl_stgcnpp_ntu60-xsub-lt10_km.py'
     cfg = Config.fromfile(path, format_python_code=False)
     cfg.dump(str(tmp_path / 'dumped.py'))

@@ -16,7 +16,7 @@ from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from conftest import REPO, load_config, shrink_config
+from brl_mm.testing import REPO, load_config, shrink_config
 
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'brl', '**', '*.py'),
                            recursive=True))

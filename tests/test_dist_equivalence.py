@@ -39,7 +39,7 @@ import torch
 
 from brl_mm.compat import load_from_local_trusted
 from brl_mm.models import RebalancedPartialMix
-from conftest import REPO, load_config, set_custom_hook, shrink_config
+from brl_mm.testing import REPO, load_config, set_custom_hook, shrink_config
 from test_schedule_dist import free_port
 
 PROBE_SOURCE = '''

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from brl_mm.compat import load_from_local_trusted
-from conftest import REPO, load_config, shrink_config
+from brl_mm.testing import REPO, load_config, shrink_config
 
 
 def run_tool(*args, cwd):

@@ -12,7 +12,7 @@ import torch
 
 from brl_mm.evaluation import (ENSEMBLE_PRESETS, align_streams, fuse_scores,
                                load_dump, preset_weights)
-from conftest import PYTHON, REPO, load_config, shrink_config
+from brl_mm.testing import PYTHON, REPO, load_config, shrink_config
 
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import ensemble as ensemble_tool  # noqa: E402

@@ -18,7 +18,7 @@ from mmengine.logging import MMLogger
 
 from brl_mm.compat import load_from_local_trusted
 from brl_mm.engine import EpochSeedHook, epoch_seed
-from conftest import REPO, load_config, set_custom_hook, shrink_config
+from brl_mm.testing import REPO, load_config, set_custom_hook, shrink_config
 
 EPOCHS = 3
 

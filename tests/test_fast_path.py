@@ -16,7 +16,7 @@ from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 
 from brl_mm.engine.compile_hook import CompileModulesHook, compile_modules
-from conftest import REPO, load_config
+from brl_mm.testing import REPO, load_config
 
 NUM_CLASSES = 5
 COUNTS = [20, 10, 5, 2, 1]

@@ -53,7 +53,7 @@ def _load_tool(name):
     import importlib.util
     import os.path as osp
 
-    from conftest import REPO
+    from brl_mm.testing import REPO
     spec = importlib.util.spec_from_file_location(
         f'brl_tool_{name}', osp.join(REPO, 'tools', f'{name}.py'))
     module = importlib.util.module_from_spec(spec)

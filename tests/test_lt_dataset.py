@@ -9,7 +9,7 @@ import brl_mm  # noqa: F401
 from brl_mm.datasets import (LongTailPoseDataset, dataset_class_counts,
                              lt_class_counts, packaged_lt_splits,
                              resolve_lt_split_file)
-from conftest import write_skeleton_pickle
+from brl_mm.testing import write_skeleton_pickle
 
 
 def build(path, **kwargs):

@@ -14,7 +14,7 @@ from mmengine.dataset import pseudo_collate
 
 from brl_mm.engine.hooks import DetachedScheduleHook, _needs_counts
 from brl_mm.evaluation import LongTailMetric
-from conftest import PYTHON, REPO
+from brl_mm.testing import PYTHON, REPO
 
 K = 7
 # classes 0,1: many (> 100); 2,3: medium; 4,5,6: few (< 20)

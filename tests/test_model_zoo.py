@@ -8,7 +8,7 @@ import pytest
 import yaml
 from mmengine.config import Config
 
-from conftest import REPO, load_config
+from brl_mm.testing import REPO, load_config
 
 CONFIGS = sorted(
     osp.relpath(p, REPO)

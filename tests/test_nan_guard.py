@@ -13,7 +13,7 @@ from mmengine.runner import Runner
 
 from brl_mm.compat import load_from_local_trusted
 from brl_mm.engine import NonFiniteLossError, NonFiniteLossHook
-from conftest import REPO, load_config, set_custom_hook, shrink_config
+from brl_mm.testing import REPO, load_config, set_custom_hook, shrink_config
 from mmaction.registry import HOOKS
 
 

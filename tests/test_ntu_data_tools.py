@@ -196,7 +196,7 @@ def test_convert_cli(tmp_path, capsys):
 
 
 def test_lt_split_tool(tmp_path, capsys):
-    from conftest import write_skeleton_pickle
+    from brl_mm.testing import write_skeleton_pickle
     labels = [0] * 6 + [1] * 6 + [2] * 6 + [0, 1]
     pkl = tmp_path / 'data.pkl'
     ids = write_skeleton_pickle(str(pkl), labels,
@@ -225,7 +225,7 @@ def test_lt_split_tool(tmp_path, capsys):
 
 
 def test_data_tool_outputs_are_atomic_and_never_overwritten(tmp_path):
-    from brl_mm.datasets.output_files import dump_atomically, overwrite_refusal
+    from brl_mm.utils import dump_atomically, overwrite_refusal
     out = tmp_path / 'sub' / 'x.pkl'
     assert overwrite_refusal(str(out), force=False) is None
     dump_atomically({'a': 1}, str(out))

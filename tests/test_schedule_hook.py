@@ -22,7 +22,7 @@ from brl_mm.datasets import LongTailPoseDataset
 from brl_mm.engine import (DetachedScheduleHook, resolve_switch_epoch,
                            stage_at_epoch)
 from brl_mm.models.losses import ActionAwareLoss, action_aware_class_weight
-from conftest import load_config, shrink_config
+from brl_mm.testing import load_config, shrink_config
 from mmaction.datasets import PoseDataset
 from mmaction.registry import MODELS
 
@@ -36,7 +36,7 @@ def tiny_train_cfg(ann_file: str,
                    switch_epoch=1,
                    num_classes: int = 4,
                    loss_cls: dict = None) -> Config:
-    """configs/brl/synthetic_lt.py shrunk to seconds (conftest.shrink_config:
+    """configs/brl/synthetic_lt.py shrunk to seconds (brl_mm.testing.shrink_config:
     a 2-stage ST-GCN++ with 8 channels, clips of 8 frames, no workers),
     batches of 32 (one iteration per epoch), RepeatDataset(times=2), no
     validation, the given loss and switch epoch."""

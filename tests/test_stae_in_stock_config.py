@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.runner import Runner
 
-from conftest import load_config, write_skeleton_pickle
+from brl_mm.testing import load_config, write_skeleton_pickle
 
 STOCK = ('mmaction::skeleton/stgcnpp/'
          'stgcnpp_8xb16-joint-u100-80e_ntu60-xsub-keypoint-3d.py')

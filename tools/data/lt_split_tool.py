@@ -22,7 +22,7 @@ import numpy as np
 
 from brl_mm.datasets.long_tail import (counts_from_labels, lt_class_counts,
                                        select_lt_subset)
-from brl_mm.datasets.output_files import dump_atomically, overwrite_refusal
+from brl_mm.utils import dump_atomically, overwrite_refusal
 
 
 def load_samples(path: str, split: Optional[str]) -> List[dict]:

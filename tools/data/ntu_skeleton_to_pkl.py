@@ -18,7 +18,7 @@ import sys
 
 from brl_mm.datasets.ntu_raw import (official_splits, parse_sample_name,
                                      skeleton_file_to_annotation)
-from brl_mm.datasets.output_files import dump_atomically, overwrite_refusal
+from brl_mm.utils import dump_atomically, overwrite_refusal
 
 
 def main(argv=None) -> int:

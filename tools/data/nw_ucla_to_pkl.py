@@ -18,7 +18,7 @@ import sys
 from brl_mm.datasets.nw_ucla_raw import (NW_UCLA_CLASSES,
                                          nw_ucla_json_to_annotation,
                                          nw_ucla_splits)
-from brl_mm.datasets.output_files import dump_atomically, overwrite_refusal
+from brl_mm.utils import dump_atomically, overwrite_refusal
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,167 @@
+"""Helpers for brl-mm's tests and benchmarks: tiny skeleton pickles and a
+config shrunk to seconds on a CPU.
+
+Not used by the library itself. ``REPO`` is the source checkout that holds
+this package (``configs/``, ``tools/``), meaningful for an editable install.
+"""
+import os
+import os.path as osp
+import pickle
+import subprocess
+import sys
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from .utils.config import load_config
+
+__all__ = [
+    'REPO', 'PYTHON', 'load_config', 'run_python', 'set_custom_hook',
+    'shrink_config', 'write_skeleton_pickle'
+]
+
+#: The source checkout holding this package (configs/, tools/, tests/).
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: The interpreter running the tests (subprocesses use the same one).
+PYTHON = sys.executable
+
+
+def write_skeleton_pickle(path: str,
+                          labels: Sequence[int],
+                          splits: Dict[str, Sequence[int]],
+                          num_joints: int = 25,
+                          channels: int = 3,
+                          frames: int = 12,
+                          classes: Optional[List[str]] = None,
+                          seed: int = 0,
+                          with_score: Optional[bool] = None) -> List[str]:
+    """Write an mmaction skeleton pickle with one sample per label.
+
+    Args:
+        path (str): The pickle to write.
+        labels (Sequence[int]): One label per sample.
+        splits (dict): Split names to sample indices.
+        num_joints (int): Joints per frame. Defaults to 25 (NTU).
+        channels (int): Coordinate dims. 2D pickles get a
+            ``keypoint_score`` as mmaction's do, unless ``with_score=False``.
+        frames (int): Frames per sample.
+        classes (list[str], optional): Class names to store.
+        seed (int): Seed of the random keypoints.
+        with_score (bool, optional): Force a score channel on or off.
+
+    Returns:
+        list[str]: The frame_dirs.
+    """
+    rng = np.random.default_rng(seed)
+    ids = [f'S001C001P{i:03d}R001A{int(lab):03d}' for i, lab in
+           enumerate(labels)]
+    annotations = [
+        dict(frame_dir=fid, label=int(lab), total_frames=frames,
+             keypoint=rng.standard_normal(
+                 (1, frames, num_joints, channels)).astype(np.float32))
+        for fid, lab in zip(ids, labels)
+    ]
+    if with_score if with_score is not None else channels == 2:
+        for ann in annotations:
+            ann['keypoint_score'] = np.ones(ann['keypoint'].shape[:3],
+                                            dtype=np.float32)
+    data = dict(
+        split={name: [ids[i] for i in idx] for name, idx in splits.items()},
+        annotations=annotations)
+    if classes is not None:
+        data['classes'] = classes
+    with open(path, 'wb') as f:
+        pickle.dump(data, f)
+    return ids
+
+
+def run_python(code: str, env: Optional[dict] = None,
+               cwd: Optional[str] = None) -> subprocess.CompletedProcess:
+    """Run python code in a fresh interpreter (for import-time behaviour).
+
+    Args:
+        code (str): The code for ``python -c``.
+        env (dict, optional): Variables added to the current environment.
+        cwd (str, optional): Working directory. Defaults to :data:`REPO`.
+
+    Returns:
+        subprocess.CompletedProcess: With ``stdout`` / ``stderr`` as text.
+    """
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([PYTHON, '-c', code], capture_output=True,
+                          text=True, env=full_env, cwd=cwd or REPO,
+                          timeout=300)
+
+
+def shrink_config(cfg, ann_file: str, num_classes: int, clip_len: int = 8,
+                  test_clips: int = 2, base_channels: int = 8):
+    """Shrink a brl-mm config to seconds on a CPU, in place.
+
+    Tiny backbone (ST-GCN++, AAGCN, CTR-GCN: 2 stages; MS-G3D: 2 scales),
+    short clips, no loader workers, the given data everywhere (benchmark
+    sample lists and on-the-fly long-tail subsets off).
+
+    Args:
+        cfg (Config): A brl-mm training config.
+        ann_file (str): The skeleton pickle every loader reads.
+        num_classes (int): Classes of that pickle.
+        clip_len (int): Frames per clip.
+        test_clips (int): Clips of the multi-clip test.
+        base_channels (int): Backbone width.
+
+    Returns:
+        Config: ``cfg``.
+    """
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if loader is None:
+            continue
+        loader.update(batch_size=8, num_workers=0, persistent_workers=False)
+        dataset = loader.dataset
+        if split == 'train' and dataset.type == 'RepeatDataset':
+            dataset.times = 1
+            dataset = dataset.dataset
+        dataset.update(ann_file=ann_file, num_classes=num_classes)
+        if dataset.get('lt_split_file'):
+            dataset.lt_split_file = None  # a benchmark list: not these ids
+        if dataset.get('imbalance_factor'):  # e.g. NW-UCLA-LT's n_max=100
+            dataset.update(imbalance_factor=None, n_max=None)
+        for transform in dataset.pipeline:
+            if transform.type in ('UniformSampleFrames',
+                                  'FastUniformSampleFrames'):
+                transform.clip_len = clip_len
+                if split == 'test':
+                    transform.num_clips = test_clips
+    if cfg.model.backbone.type == 'MSG3D':  # 4x base_channels out
+        cfg.model.backbone.update(base_channels=base_channels,
+                                  num_gcn_scales=2, num_g3d_scales=2)
+        out_channels = 4 * base_channels
+    else:
+        cfg.model.backbone.update(base_channels=base_channels, num_stages=2,
+                                  inflate_stages=[], down_stages=[])
+        out_channels = base_channels
+    cfg.model.cls_head.update(num_classes=num_classes,
+                              in_channels=out_channels)
+    blending = cfg.model.get('data_preprocessor', {}).get('blending')
+    if blending:
+        blending.num_classes = num_classes
+    cfg.default_hooks.logger.interval = 1
+    return cfg
+
+
+def set_custom_hook(cfg, **hook):
+    """Put ``hook`` in ``cfg.custom_hooks``, replacing one of the same type
+    (the runtime already has DetachedScheduleHook, EpochSeedHook and
+    NonFiniteLossHook).
+
+    Args:
+        cfg (Config): The config to change in place.
+        **hook: The hook's config (``type=...`` and its arguments).
+
+    Returns:
+        Config: ``cfg``.
+    """
+    hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != hook['type']]
+    cfg.custom_hooks = hooks + [hook]
+    return cfg

@@ -1,0 +1,10 @@
+"""Small helpers every part of brl-mm shares: atomic file writes, config
+loading and the deprecation of moved import paths."""
+from .atomic_io import atomic_write, dump_atomically, overwrite_refusal
+from .config import load_config
+from .deprecation import warn_moved
+
+__all__ = [
+    'atomic_write', 'dump_atomically', 'overwrite_refusal', 'load_config',
+    'warn_moved'
+]
