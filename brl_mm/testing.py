@@ -7,8 +7,10 @@ this package (``configs/``, ``tools/``), meaningful for an editable install.
 import os
 import os.path as osp
 import pickle
+import socket
 import subprocess
 import sys
+import uuid
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -16,14 +18,19 @@ import numpy as np
 from .utils.config import load_config
 
 __all__ = [
-    'REPO', 'PYTHON', 'load_config', 'run_python', 'set_custom_hook',
-    'shrink_config', 'write_skeleton_pickle'
+    'REPO', 'PYTHON', 'TINY_TRAIN_LABELS', 'TINY_TRAIN_COUNTS', 'free_port',
+    'load_config', 'run_python', 'set_custom_hook', 'shrink_config',
+    'tiny_train_config', 'write_skeleton_pickle'
 ]
 
 #: The source checkout holding this package (configs/, tools/, tests/).
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 #: The interpreter running the tests (subprocesses use the same one).
 PYTHON = sys.executable
+#: Training labels of the tests' ``tiny_pickle`` (4 classes, 8/4/2/1).
+TINY_TRAIN_LABELS = [0] * 8 + [1] * 4 + [2] * 2 + [3]
+#: Their class counts.
+TINY_TRAIN_COUNTS = [8, 4, 2, 1]
 
 
 def write_skeleton_pickle(path: str,
@@ -164,4 +171,58 @@ def set_custom_hook(cfg, **hook):
     """
     hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != hook['type']]
     cfg.custom_hooks = hooks + [hook]
+    return cfg
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (for a gloo rendezvous)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def tiny_train_config(ann_file: str,
+                      work_dir: str,
+                      max_epochs: int = 3,
+                      switch_epoch=1,
+                      num_classes: int = 4,
+                      loss_cls: Optional[dict] = None):
+    """``configs/brl/synthetic_lt.py`` shrunk to seconds for schedule tests.
+
+    :func:`shrink_config` (a 2-stage ST-GCN++ with 8 channels, clips of 8
+    frames, no workers), batches of 32 (one iteration per epoch),
+    ``RepeatDataset(times=2)``, no validation, the given loss and switch
+    epoch, gloo for distributed runs, seed 0.
+
+    Args:
+        ann_file (str): The skeleton pickle.
+        work_dir (str): The run's work dir.
+        max_epochs (int): Training epochs.
+        switch_epoch (int | float): ``DetachedScheduleHook``'s switch.
+        num_classes (int): Classes of ``ann_file``.
+        loss_cls (dict, optional): The head's loss. Defaults to
+            ``ActionAwareLoss``.
+
+    Returns:
+        Config: The config.
+    """
+    cfg = load_config(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
+    shrink_config(cfg, ann_file, num_classes)
+    cfg.train_dataloader.batch_size = 32
+    cfg.train_dataloader.dataset.times = 2
+    for split in ('val', 'test'):
+        cfg[f'{split}_dataloader'] = cfg[f'{split}_cfg'] = None
+        cfg[f'{split}_evaluator'] = None
+    cfg.model.cls_head.loss_cls = loss_cls or dict(type='ActionAwareLoss')
+    cfg.train_cfg.max_epochs = max_epochs
+    cfg.param_scheduler[0].T_max = max_epochs
+    cfg.auto_scale_lr.enable = False
+    cfg.default_hooks.checkpoint.update(save_best=None, max_keep_ckpts=-1)
+    cfg.custom_hooks = [
+        dict(type='DetachedScheduleHook', switch_epoch=switch_epoch)
+    ]
+    cfg.env_cfg.dist_cfg.backend = 'gloo'
+    cfg.randomness = dict(seed=0)
+    cfg.work_dir = work_dir
+    cfg.experiment_name = f'sched_{uuid.uuid4().hex}'
     return cfg

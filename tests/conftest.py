@@ -3,13 +3,13 @@ helpers themselves live in :mod:`brl_mm.testing`)."""
 import pytest
 
 import brl_mm  # noqa: F401  (compat shims before any mmaction.models import)
-from brl_mm.testing import write_skeleton_pickle
+from brl_mm.testing import TINY_TRAIN_LABELS, write_skeleton_pickle
 
 
 @pytest.fixture
 def tiny_pickle(tmp_path):
     """4 classes; train: 8/4/2/1 samples, val: 2 per class."""
-    train_labels = [0] * 8 + [1] * 4 + [2] * 2 + [3]
+    train_labels = TINY_TRAIN_LABELS
     val_labels = [0, 0, 1, 1, 2, 2, 3, 3]
     labels = train_labels + val_labels
     n_train = len(train_labels)

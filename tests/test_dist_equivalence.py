@@ -39,8 +39,8 @@ import torch
 
 from brl_mm.compat import load_from_local_trusted
 from brl_mm.models import RebalancedPartialMix
-from brl_mm.testing import REPO, load_config, set_custom_hook, shrink_config
-from test_schedule_dist import free_port
+from brl_mm.testing import (REPO, free_port, load_config, set_custom_hook,
+                            shrink_config)
 
 PROBE_SOURCE = '''
 import json

@@ -4,14 +4,14 @@ import glob
 import json
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 
 import numpy as np
 
 from brl_mm.models.losses import action_aware_class_weight
-from test_schedule_hook import REPO, TINY_COUNTS, tiny_train_cfg
+from brl_mm.testing import (REPO, TINY_TRAIN_COUNTS, free_port,
+                            tiny_train_config)
 
 # A test-only hook, imported by the training processes through
 # custom_imports: after DetachedScheduleHook (priority LOW) it dumps what the
@@ -49,18 +49,12 @@ class ScheduleProbeHook(Hook):
 '''
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 def test_two_process_gloo_run_gives_every_rank_the_same_schedule(
         tiny_pickle, tmp_path):
     probe_dir = tmp_path / 'probe'
     probe_dir.mkdir()
     (tmp_path / 'schedule_probe.py').write_text(PROBE_SOURCE)
-    cfg = tiny_train_cfg(tiny_pickle['path'],
+    cfg = tiny_train_config(tiny_pickle['path'],
                          str(tmp_path / 'work'),
                          max_epochs=2,
                          switch_epoch=1)
@@ -99,14 +93,14 @@ def test_two_process_gloo_run_gives_every_rank_the_same_schedule(
         'rank0_epoch0.json', 'rank0_epoch1.json', 'rank1_epoch0.json',
         'rank1_epoch1.json'
     ]
-    aa = action_aware_class_weight(TINY_COUNTS)
+    aa = action_aware_class_weight(TINY_TRAIN_COUNTS)
     for epoch, stage, weight in [(0, 1, np.ones(4)), (1, 2, aa)]:
         ranks = [dumps[f'rank{r}_epoch{epoch}.json'] for r in (0, 1)]
         for rank, record in enumerate(ranks):
             assert record['rank'] == rank and record['world_size'] == 2
             assert record['wrapped'], 'the hook must see through DDP'
             assert record['stage'] == stage == record['stage_buffer']
-            assert record['counts'] == TINY_COUNTS
+            assert record['counts'] == TINY_TRAIN_COUNTS
             np.testing.assert_allclose(record['weight'], weight, rtol=1e-6)
         # bit-identical on both ranks
         assert ranks[0]['weight'] == ranks[1]['weight']

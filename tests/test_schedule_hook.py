@@ -22,46 +22,11 @@ from brl_mm.datasets import LongTailPoseDataset
 from brl_mm.engine import (DetachedScheduleHook, resolve_switch_epoch,
                            stage_at_epoch)
 from brl_mm.models.losses import ActionAwareLoss, action_aware_class_weight
-from brl_mm.testing import load_config, shrink_config
+from brl_mm.testing import TINY_TRAIN_COUNTS, tiny_train_config
 from mmaction.datasets import PoseDataset
 from mmaction.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-TINY_COUNTS = [8, 4, 2, 1]  # train split of the `tiny_pickle` fixture
-
-
-def tiny_train_cfg(ann_file: str,
-                   work_dir: str,
-                   max_epochs: int = 3,
-                   switch_epoch=1,
-                   num_classes: int = 4,
-                   loss_cls: dict = None) -> Config:
-    """configs/brl/synthetic_lt.py shrunk to seconds (brl_mm.testing.shrink_config:
-    a 2-stage ST-GCN++ with 8 channels, clips of 8 frames, no workers),
-    batches of 32 (one iteration per epoch), RepeatDataset(times=2), no
-    validation, the given loss and switch epoch."""
-    cfg = load_config(osp.join(REPO, 'configs/brl/synthetic_lt.py'))
-    shrink_config(cfg, ann_file, num_classes)
-    cfg.train_dataloader.batch_size = 32
-    cfg.train_dataloader.dataset.times = 2
-    for split in ('val', 'test'):
-        cfg[f'{split}_dataloader'] = cfg[f'{split}_cfg'] = None
-        cfg[f'{split}_evaluator'] = None
-    cfg.model.cls_head.loss_cls = loss_cls or dict(type='ActionAwareLoss')
-    cfg.train_cfg.max_epochs = max_epochs
-    cfg.param_scheduler[0].T_max = max_epochs
-    cfg.auto_scale_lr.enable = False
-    cfg.default_hooks.checkpoint.update(save_best=None, max_keep_ckpts=-1)
-    cfg.custom_hooks = [
-        dict(type='DetachedScheduleHook', switch_epoch=switch_epoch)
-    ]
-    cfg.env_cfg.dist_cfg.backend = 'gloo'
-    cfg.randomness = dict(seed=0)
-    cfg.work_dir = work_dir
-    cfg.experiment_name = f'sched_{uuid.uuid4().hex}'
-    return cfg
-
-
 # ------------------------------------------------------------- fakes
 class FakeBlending:
     """A mixup blending as the protocol sees it (not an nn.Module)."""
@@ -174,7 +139,7 @@ def test_stage_switches_at_the_right_epoch(tiny_pickle, switch):
         loss = model.cls_head.loss_cls
         assert blending.stage == loss.current_stage == float(loss.stage)
         stages.append(loss.current_stage)
-        expected_weight = (action_aware_class_weight(TINY_COUNTS)
+        expected_weight = (action_aware_class_weight(TINY_TRAIN_COUNTS)
                            if epoch >= 19 else np.ones(4))
         np.testing.assert_allclose(loss.class_weight.numpy(),
                                    expected_weight,
@@ -201,7 +166,7 @@ def test_legacy_loss_gets_the_epoch_within_the_stage(tiny_pickle):
     hook = DetachedScheduleHook(switch_epoch=2)
     hook.before_train(runner)
     loss = model.cls_head.loss_cls
-    aa = action_aware_class_weight(TINY_COUNTS)
+    aa = action_aware_class_weight(TINY_TRAIN_COUNTS)
     seen = []
     for epoch in range(6):
         runner.epoch = epoch
@@ -229,8 +194,8 @@ def test_counts_reach_every_component(tiny_pickle, wrap):
                          test_metrics=[test_metric])
     DetachedScheduleHook().before_train(runner)
     assert blending.counts == val_metric.counts == test_metric.counts == \
-        TINY_COUNTS
-    assert model.cls_head.loss_cls.class_counts.tolist() == TINY_COUNTS
+        TINY_TRAIN_COUNTS
+    assert model.cls_head.loss_cls.class_counts.tolist() == TINY_TRAIN_COUNTS
 
 
 def test_counts_from_the_labels_of_a_stock_pose_dataset(tiny_pickle):
@@ -242,7 +207,7 @@ def test_counts_from_the_labels_of_a_stock_pose_dataset(tiny_pickle):
     model = TinyRecognizer()
     DetachedScheduleHook().before_train(
         fake_runner(model, RepeatDataset(dataset, times=2)))
-    assert model.cls_head.loss_cls.class_counts.tolist() == TINY_COUNTS
+    assert model.cls_head.loss_cls.class_counts.tolist() == TINY_TRAIN_COUNTS
 
     # a head with more classes than the training set: a clear error
     wide = TinyRecognizer(num_classes=6)
@@ -308,7 +273,7 @@ def test_test_only_run_takes_counts_from_the_config_train_set(tiny_pickle):
     metric = FakeMetric()
     DetachedScheduleHook().before_val(
         fake_runner(TinyRecognizer(), val_metrics=[metric], cfg=cfg))
-    assert metric.counts == TINY_COUNTS
+    assert metric.counts == TINY_TRAIN_COUNTS
 
 
 def test_test_only_run_without_any_counts_warns_and_goes_on(tmp_path):
@@ -369,13 +334,13 @@ def test_resume_from_stage_1_and_stage_2_checkpoints(tiny_pickle, tmp_path):
     """3 epochs, stage 2 from (0-based) epoch 1. Resume from the end of epoch
     0 (a stage-1 checkpoint; the next epoch switches) and of epoch 1 (a
     stage-2 one); a test-time model loads the loss state."""
-    aa = action_aware_class_weight(TINY_COUNTS).astype(np.float32).tolist()
+    aa = action_aware_class_weight(TINY_TRAIN_COUNTS).astype(np.float32).tolist()
     ones = [1.0] * 4
     full_dir = str(tmp_path / 'full')
-    _, full = train_tiny(tiny_train_cfg(tiny_pickle['path'], full_dir))
+    _, full = train_tiny(tiny_train_config(tiny_pickle['path'], full_dir))
     assert [full[e][0] for e in range(3)] == [1, 2, 2]
     assert [full[e][2] for e in range(3)] == [ones, aa, aa]
-    assert all(full[e][3] == TINY_COUNTS for e in range(3))
+    assert all(full[e][3] == TINY_TRAIN_COUNTS for e in range(3))
 
     # the checkpoints carry counts, weights and stage
     for epoch, stage, weight in [(1, 1, ones), (2, 2, aa)]:
@@ -389,10 +354,10 @@ def test_resume_from_stage_1_and_stage_2_checkpoints(tiny_pickle, tmp_path):
         }
         assert state['stage'].item() == stage
         assert state['class_weight'].tolist() == weight
-        assert state['class_counts'].tolist() == TINY_COUNTS
+        assert state['class_counts'].tolist() == TINY_TRAIN_COUNTS
 
     for ckpt_epoch, ckpt_stage in [(1, 1), (2, 2)]:
-        cfg = tiny_train_cfg(tiny_pickle['path'],
+        cfg = tiny_train_config(tiny_pickle['path'],
                              str(tmp_path / f'resume{ckpt_epoch}'))
         cfg.resume = True
         cfg.load_from = osp.join(full_dir, f'epoch_{ckpt_epoch}.pth')
@@ -413,7 +378,7 @@ def test_resume_from_stage_1_and_stage_2_checkpoints(tiny_pickle, tmp_path):
                     map_location='cpu')
     loss = model.cls_head.loss_cls
     assert loss.current_stage == 2
-    assert loss.class_counts.tolist() == TINY_COUNTS
+    assert loss.class_counts.tolist() == TINY_TRAIN_COUNTS
     assert loss.class_weight.tolist() == aa
 
 
@@ -424,7 +389,7 @@ def test_ranks_with_different_counts_fail_together(monkeypatch):
     monkeypatch.setattr(hooks, 'all_gather_object',
                         lambda obj: [[8, 4, 2, 1], [8, 4, 2, 1]])
     np.testing.assert_array_equal(
-        hooks.same_counts_on_all_ranks(np.array([8, 4, 2, 1])), TINY_COUNTS)
+        hooks.same_counts_on_all_ranks(np.array([8, 4, 2, 1])), TINY_TRAIN_COUNTS)
     monkeypatch.setattr(hooks, 'all_gather_object',
                         lambda obj: [[8, 4, 2, 1], [8, 4, 2, 2]])
     with pytest.raises(RuntimeError,
