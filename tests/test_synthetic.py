@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from brl_mm.datasets.layouts import get_layout
+from brl_mm.layouts import get_layout
 from brl_mm.datasets.long_tail import lt_class_counts
 from brl_mm.datasets.synthetic import (SUPPORTED_LAYOUTS,
                                        generate_synthetic_lt,

@@ -1,7 +1,7 @@
 """Datasets, skeleton layouts and the synthetic long-tailed data generator."""
 from .collate import compact_collate
 from .dataset_utils import dataset_class_counts, unwrap_dataset
-from .layouts import LAYOUTS, SkeletonLayout, get_layout
+from ..layouts import LAYOUTS, SkeletonLayout, get_layout
 from .long_tail import (counts_from_labels, lt_class_counts, select_lt_subset,
                         split_by_shot)
 from .lt_pose_dataset import (LongTailPoseDataset, packaged_lt_splits,

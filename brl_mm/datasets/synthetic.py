@@ -56,7 +56,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .layouts import get_layout
+from ..layouts import get_layout
 from .long_tail import lt_class_counts
 
 __all__ = [
