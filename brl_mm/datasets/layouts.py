@@ -1,5 +1,5 @@
 """Deprecated: moved to :mod:`brl_mm.layouts`."""
-from brl_mm.layouts import LAYOUTS, SkeletonLayout, get_layout  # noqa: F401
 from brl_mm.utils.deprecation import warn_moved
+from brl_mm.layouts import *  # noqa: F401,F403
 
 warn_moved(__name__, 'brl_mm.layouts')

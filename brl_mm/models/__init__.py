@@ -1,4 +1,5 @@
 """Model-side components registered into mmaction's MODELS registry."""
+from ..utils.deprecation import moved_names
 from . import losses  # noqa: F401,E402
 
 
@@ -22,4 +23,6 @@ def _mmaction_models_importable() -> bool:
 if _mmaction_models_importable():
     from . import backbones  # noqa: F401  (CTRGCN, MSG3D)
     from .blending import RebalancedPartialMix  # noqa: F401
-    from .heads import SyncFreeGCNHead  # noqa: F401
+
+# Moved in 0.2 (one release of deprecation warnings).
+__getattr__ = moved_names(__name__, {'SyncFreeGCNHead': 'brl_mm.fast'})

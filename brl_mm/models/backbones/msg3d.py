@@ -22,7 +22,6 @@ from mmaction.models.utils.graph import k_adjacency, normalize_digraph
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule, ModuleList, Sequential
 
-from .. import graph as _graph  # noqa: F401  (table layouts such as nw_ucla)
 from .ctrgcn import normalize_input
 from .tcn import MultiScaleTCN
 
