@@ -12,7 +12,8 @@ import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 
-from brl_mm.engine.hooks import DetachedScheduleHook, _needs_counts
+from brl_mm.class_counts import NeedsClassCounts, needs_class_counts
+from brl_mm.engine import DetachedScheduleHook
 from brl_mm.evaluation import LongTailMetric
 from brl_mm.testing import PYTHON, REPO
 
@@ -62,7 +63,7 @@ def evaluate(metric, samples=None, batch=4):
 
 
 def test_hand_computed_values_with_an_absent_class(tmp_path):
-    metric = LongTailMetric(train_counts=COUNTS, out_dir=str(tmp_path))
+    metric = LongTailMetric(class_counts=COUNTS, out_dir=str(tmp_path))
     result = evaluate(metric, data_samples(one_hot_first=True))
     assert list(result) == ['lt/' + k for k in HAND]  # lt/top1 first
     for key, value in HAND.items():
@@ -96,7 +97,7 @@ def test_per_class_files(tmp_path):
 
 
 def test_thresholds_are_configurable(tmp_path):
-    metric = LongTailMetric(train_counts=COUNTS, many_thr=200, few_thr=40,
+    metric = LongTailMetric(class_counts=COUNTS, many_thr=200, few_thr=40,
                             out_dir=str(tmp_path), prefix='val')
     result = evaluate(metric)
     # many: class 0; medium: 1, 2 (150, 50); few: 3..6 (only 4 tested)
@@ -109,7 +110,7 @@ def test_thresholds_are_configurable(tmp_path):
 def test_without_counts_only_count_free_metrics_and_why(monkeypatch,
                                                        tmp_path):
     messages = []
-    monkeypatch.setattr('brl_mm.evaluation.metric.print_log',
+    monkeypatch.setattr('brl_mm.evaluation.metrics.long_tail_metric.print_log',
                         lambda msg, **kw: messages.append(msg))
     metric = LongTailMetric(out_dir=str(tmp_path), plot=True)
     result = evaluate(metric)
@@ -124,7 +125,7 @@ def test_without_counts_only_count_free_metrics_and_why(monkeypatch,
 
 
 def test_empty_groups_are_left_out():
-    metric = LongTailMetric(train_counts=[5] * K, save_per_class=False)
+    metric = LongTailMetric(class_counts=[5] * K, save_per_class=False)
     result = evaluate(metric)
     assert 'lt/many' not in result and 'lt/medium' not in result
     assert result['lt/few'] == pytest.approx(HAND['mean_class'])
@@ -132,24 +133,26 @@ def test_empty_groups_are_left_out():
 
 def test_count_protocol_of_the_schedule_hook():
     metric = LongTailMetric(save_per_class=False)
-    assert _needs_counts(metric)
+    assert needs_class_counts(metric) and isinstance(metric, NeedsClassCounts)
     hook = DetachedScheduleHook()
     assert hook._hand_out_counts([metric], np.array(COUNTS)) == [metric]
     result = evaluate(metric)
     assert result['lt/many'] == pytest.approx(HAND['many'])
     # configured counts win over the hook's (a mismatch is logged)
-    fixed = LongTailMetric(train_counts=COUNTS, save_per_class=False)
+    fixed = LongTailMetric(class_counts=COUNTS, save_per_class=False)
     fixed.set_class_counts([1] * K)
     assert fixed.class_counts.tolist() == COUNTS
 
 
 def test_clear_errors():
-    metric = LongTailMetric(train_counts=[1, 2, 3], save_per_class=False)
+    metric = LongTailMetric(class_counts=[1, 2, 3], save_per_class=False)
     with pytest.raises(ValueError, match='3 training class counts for '
                        '7-class scores'):
         evaluate(metric)
-    with pytest.raises(ValueError, match='same argument'):
-        LongTailMetric(train_counts=[1], class_counts=[2])
+    with pytest.raises(TypeError, match='train_counts'):
+        LongTailMetric(train_counts=[1, 2])  # one argument name: class_counts
+    with pytest.raises(ValueError, match='non-negative integers'):
+        LongTailMetric(class_counts=[1, -2])
     metric = LongTailMetric()
     with pytest.raises(TypeError, match='one pred_score per sample'):
         metric.process(None, [dict(pred_score=dict(rgb=torch.zeros(2)),
@@ -221,7 +224,7 @@ dist.init_process_group('gloo', init_method='tcp://127.0.0.1:{port}',
 samples = data_samples()
 # DistributedSampler order: interleaved, padded to an even length
 index = list(range(len(samples))) + [0]
-metric = LongTailMetric(train_counts=COUNTS, out_dir={out!r})
+metric = LongTailMetric(class_counts=COUNTS, out_dir={out!r})
 metric.process(None, [samples[i] for i in index[rank::2]])
 result = metric.evaluate(len(samples))
 json.dump(result, open(os.path.join({out!r}, f'rank{{rank}}.json'), 'w'))

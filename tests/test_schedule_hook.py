@@ -250,33 +250,54 @@ def test_iteration_based_training_is_rejected(tiny_pickle):
 
 
 # ------------------------------------------------- evaluation-only runs
-def test_test_only_run_takes_counts_from_the_checkpoint():
-    model = TinyRecognizer()
-    trained = ActionAwareLoss(class_counts=[5, 4, 2, 1])
-    trained.set_stage(2)
-    model.cls_head.loss_cls.load_state_dict(trained.state_dict())
+@pytest.mark.parametrize('meta', [
+    dict(class_counts=[5, 4, 2, 1]),  # written by the hook
+    dict(dataset_meta=dict(class_counts=[5, 4, 2, 1])),  # older checkpoints
+])
+def test_test_only_run_takes_counts_from_the_checkpoint_meta(meta):
     metric = FakeMetric()
     hook = DetachedScheduleHook()
-    hook.before_test(fake_runner(model, test_metrics=[metric]))
+    runner = fake_runner(TinyRecognizer(), test_metrics=[metric])
+    hook.after_load_checkpoint(runner, dict(meta=meta, state_dict={}))
+    hook.before_test(runner)
     assert metric.counts == [5, 4, 2, 1]
 
 
-def test_test_only_run_takes_counts_from_the_config_train_set(tiny_pickle):
-    cfg = Config(
-        dict(train_dataloader=dict(
-            dataset=dict(type='RepeatDataset',
-                         times=5,
-                         dataset=dict(type='LongTailPoseDataset',
-                                      ann_file=tiny_pickle['path'],
-                                      pipeline=[],
-                                      split='xsub_train')))))
-    metric = FakeMetric()
-    DetachedScheduleHook().before_val(
-        fake_runner(TinyRecognizer(), val_metrics=[metric], cfg=cfg))
-    assert metric.counts == TINY_TRAIN_COUNTS
+def test_counts_are_written_into_every_checkpoint_meta(tiny_pickle):
+    runner = fake_runner(TinyRecognizer(), lt_dataset(tiny_pickle['path']))
+    hook = DetachedScheduleHook()
+    hook.before_train(runner)
+    checkpoint = dict(meta=dict(epoch=1))
+    hook.before_save_checkpoint(runner, checkpoint)
+    assert checkpoint['meta'] == dict(epoch=1, class_counts=TINY_TRAIN_COUNTS)
+    # a test-only hook passes on what it loaded
+    tester = DetachedScheduleHook()
+    tester.after_load_checkpoint(runner, checkpoint)
+    again = dict(meta={})
+    tester.before_save_checkpoint(runner, again)
+    assert again['meta']['class_counts'] == TINY_TRAIN_COUNTS
+
+
+def test_resume_with_another_training_set_stops(tiny_pickle):
+    runner = fake_runner(TinyRecognizer(), lt_dataset(tiny_pickle['path']))
+    old = dict(meta=dict(class_counts=[9, 4, 2, 1]))
+    hook = DetachedScheduleHook()
+    hook.after_load_checkpoint(runner, old)
+    runner._resume = True
+    with pytest.raises(RuntimeError, match='other class counts'):
+        hook.before_train(runner)
+    # load_from (fine-tuning) on other data is fine: this run's counts win
+    hook = DetachedScheduleHook()
+    hook.after_load_checkpoint(runner, old)
+    runner._resume = False
+    hook.before_train(runner)
+    assert hook.counts.tolist() == TINY_TRAIN_COUNTS
 
 
 def test_test_only_run_without_any_counts_warns_and_goes_on(tmp_path):
+    """No dataset is built inside the hook: a config's training set is not
+    read (it may be absent at test time); the loss buffers are not read
+    either."""
     cfg = Config(
         dict(train_dataloader=dict(dataset=dict(type='LongTailPoseDataset',
                                                 ann_file=str(tmp_path /
@@ -355,6 +376,7 @@ def test_resume_from_stage_1_and_stage_2_checkpoints(tiny_pickle, tmp_path):
         assert state['stage'].item() == stage
         assert state['class_weight'].tolist() == weight
         assert state['class_counts'].tolist() == TINY_TRAIN_COUNTS
+        assert ckpt['meta']['class_counts'] == TINY_TRAIN_COUNTS
 
     for ckpt_epoch, ckpt_stage in [(1, 1), (2, 2)]:
         cfg = tiny_train_config(tiny_pickle['path'],
@@ -384,7 +406,7 @@ def test_resume_from_stage_1_and_stage_2_checkpoints(tiny_pickle, tmp_path):
 
 def test_ranks_with_different_counts_fail_together(monkeypatch):
     """Every rank sees every rank's counts, so all raise the same error."""
-    from brl_mm.engine import hooks
+    from brl_mm.engine.hooks import detached_schedule as hooks
     monkeypatch.setattr(hooks, 'get_world_size', lambda: 2)
     monkeypatch.setattr(hooks, 'all_gather_object',
                         lambda obj: [[8, 4, 2, 1], [8, 4, 2, 1]])

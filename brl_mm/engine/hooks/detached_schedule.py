@@ -1,18 +1,20 @@
 """DetachedScheduleHook: BRL's two-stage (DAA) schedule the mmengine way.
 
-It implements brl_mm's class-count / stage protocol:
+It drives brl_mm's class-count / stage protocol (:mod:`brl_mm.class_counts`):
 
 * a component that needs the per-class counts of the training set declares
   ``requires_class_counts = True`` and has ``set_class_counts(counts)``;
 * a component with two-stage behaviour has ``set_stage(stage)`` (1 or 2) and,
   optionally, ``set_stage_epoch(epoch_in_stage)`` (0-based epoch within the
-  current stage; the action-aware loss's ``legacy`` mode reads it).
+  current stage; the action-aware loss's ``legacy`` mode reads it) and
+  ``describe_stage(stage)`` (what it does in that stage, for the log).
 
 Components are searched in the (unwrapped) model's modules, in
 ``model.data_preprocessor.blending`` (the mixup; not an ``nn.Module``) and in
-the metrics of the built validation / test evaluators.
+the metrics of the built validation / test evaluators. The counts travel in
+every checkpoint's ``meta['class_counts']``, so a test-only run gets them
+from the checkpoint it tests.
 """
-import copy
 import logging
 import math
 from typing import Any, Iterable, List, Optional, Sequence, Union
@@ -23,12 +25,17 @@ from mmengine.dist import all_gather_object, get_world_size
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
-from mmengine.registry import DefaultScope
 from mmengine.runner import BaseLoop, IterBasedTrainLoop
 
-from mmaction.registry import DATASETS, HOOKS
+from mmaction.registry import HOOKS
 
-from ..datasets import dataset_class_counts
+from ...class_counts import has_stage, needs_class_counts
+from ...datasets.dataset_utils import dataset_class_counts
+
+__all__ = [
+    'DetachedScheduleHook', 'checkpoint_class_counts', 'resolve_switch_epoch',
+    'same_counts_on_all_ranks', 'stage_at_epoch'
+]
 
 SwitchEpoch = Union[int, float]
 
@@ -101,13 +108,27 @@ def _unique(objects: Iterable[Any]) -> List[Any]:
     return result
 
 
-def _needs_counts(obj: Any) -> bool:
-    return getattr(obj, 'requires_class_counts', False) is True and callable(
-        getattr(obj, 'set_class_counts', None))
+def checkpoint_class_counts(checkpoint: dict) -> Optional[np.ndarray]:
+    """The training class counts a checkpoint carries, if any.
 
+    ``meta['class_counts']`` (written by :class:`DetachedScheduleHook`) or,
+    for checkpoints written before it did, ``meta['dataset_meta']
+    ['class_counts']`` (the training dataset's metainfo, which mmengine's
+    Runner saves and :class:`~brl_mm.datasets.LongTailPoseDataset` fills).
 
-def _has_stage(obj: Any) -> bool:
-    return callable(getattr(obj, 'set_stage', None))
+    Args:
+        checkpoint (dict): A loaded checkpoint.
+
+    Returns:
+        np.ndarray | None: The counts (int64), or None.
+    """
+    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+    if not isinstance(meta, dict):
+        return None
+    counts = meta.get('class_counts')
+    if counts is None:
+        counts = (meta.get('dataset_meta') or {}).get('class_counts')
+    return None if counts is None else np.asarray(counts, dtype=np.int64)
 
 
 def _name(obj: Any) -> str:
@@ -157,11 +178,13 @@ class DetachedScheduleHook(Hook):
       Recomputed at every epoch from ``runner.epoch``, which ``--resume``
       restores first, so resuming lands in the right stage. The switch and
       the class-weight range are logged once.
+    * ``before_save_checkpoint``: the counts go into the checkpoint's
+      ``meta['class_counts']``; ``after_load_checkpoint`` reads them back
+      (``--resume`` with another training set stops with an error).
     * ``before_val`` / ``before_test`` of a run without training
       (``tools/test.py``): counts for the metrics from ``class_counts``, else
-      from the checkpoint (the counts buffers of the loaded model), else from
-      the config's training dataset; without any, the metrics keep their own
-      behaviour and a warning is logged.
+      from the loaded checkpoint's meta; without any, the metrics keep their
+      own behaviour and a warning is logged. No dataset is built here.
 
     Args:
         switch_epoch (int | float): First epoch of stage 2: an epoch index
@@ -194,6 +217,7 @@ class DetachedScheduleHook(Hook):
         self._last_stage: Optional[int] = None
         self._served_ids: set = set()
         self._warned_no_eval_counts = False
+        self._checkpoint_counts: Optional[np.ndarray] = None
 
     # ----------------------------------------------------------- training
     def before_train(self, runner) -> None:
@@ -207,6 +231,7 @@ class DetachedScheduleHook(Hook):
                                               runner.max_epochs)
         counts = self._training_counts(runner)
         self.counts = same_counts_on_all_ranks(counts)
+        self._check_resumed_counts(runner)
 
         model = _unwrap_model(runner)
         self._configure_blending(model)
@@ -243,13 +268,28 @@ class DetachedScheduleHook(Hook):
         model = _unwrap_model(runner)
         components = self._model_components(model)
         for component in components:
-            if _has_stage(component):
+            if has_stage(component):
                 component.set_stage(stage)
             if callable(getattr(component, 'set_stage_epoch', None)):
                 component.set_stage_epoch(epoch_in_stage)
         if stage != self._last_stage:
             self._log_stage(epoch, stage, components)
             self._last_stage = stage
+
+    # -------------------------------------------------------- checkpoints
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Write the training class counts into ``checkpoint['meta']``."""
+        counts = self.counts if self.counts is not None else \
+            self._checkpoint_counts
+        if counts is not None:
+            checkpoint.setdefault('meta', {})['class_counts'] = [
+                int(c) for c in counts
+            ]
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Keep the class counts of a loaded checkpoint (for a test-only
+        run's metrics, and to check a resumed run's training set)."""
+        self._checkpoint_counts = checkpoint_class_counts(checkpoint)
 
     # --------------------------------------------------------- evaluation
     def before_val(self, runner) -> None:
@@ -263,6 +303,24 @@ class DetachedScheduleHook(Hook):
     # ----------------------------------------------------------- internals
     def _model_components(self, model: torch.nn.Module) -> List[Any]:
         return _unique(list(model.modules()) + [_blending_of(model)])
+
+    def _check_resumed_counts(self, runner) -> None:
+        stored = self._checkpoint_counts
+        if stored is None or np.array_equal(stored, self.counts):
+            return
+        what = (f'{stored.size} classes, {int(stored.sum())} samples in the '
+                f'checkpoint; {self.counts.size} classes, '
+                f'{int(self.counts.sum())} samples now')
+        if getattr(runner, '_resume', False):
+            raise RuntimeError(
+                'DetachedScheduleHook: the resumed checkpoint was trained on '
+                f'other class counts ({what}). Resume with the training set '
+                'of that run (same ann_file, split and long-tail list), or '
+                'start a new run with load_from= instead of --resume.')
+        print_log(
+            'DetachedScheduleHook: the loaded checkpoint was trained on other '
+            f'class counts ({what}); this run uses the counts of its own '
+            'training set.', logger='current')
 
     def _training_counts(self, runner) -> np.ndarray:
         if self.class_counts is not None:
@@ -305,7 +363,7 @@ class DetachedScheduleHook(Hook):
                          counts: np.ndarray) -> List[Any]:
         served = []
         for component in components:
-            if _needs_counts(component):
+            if needs_class_counts(component):
                 component.set_class_counts(counts.copy())
                 served.append(component)
                 self._served_ids.add(id(component))
@@ -313,27 +371,25 @@ class DetachedScheduleHook(Hook):
 
     def _log_stage(self, epoch: int, stage: int,
                    components: Sequence[Any]) -> None:
-        ranges = []
+        doings = []
         for component in components:
-            weight = getattr(component, 'class_weight', None)
-            if isinstance(weight, torch.Tensor) and weight.numel() > 0:
-                ranges.append(f'{_name(component)} class weights '
-                              f'{weight.min().item():.4g}..'
-                              f'{weight.max().item():.4g}')
-        staged = sorted({_name(c) for c in components if _has_stage(c)})
+            if not has_stage(component):
+                continue
+            describe = getattr(component, 'describe_stage', None)
+            doing = describe(stage) if callable(describe) else None
+            doings.append(f'{_name(component)}: {doing}' if doing else
+                          f'{_name(component)}: stage {stage} set')
         purpose = ('tail emphasis'
                    if stage == 2 else 'representation learning')
         message = (f'DetachedScheduleHook: epoch {epoch + 1} (0-based '
-                   f'{epoch}) is in stage {stage} ({purpose}); set on '
-                   f'{", ".join(staged) or "nobody"}')
-        if ranges:
-            message += '; ' + '; '.join(ranges)
+                   f'{epoch}) is in stage {stage} ({purpose}); '
+                   + ('; '.join(doings) or 'no component has stages'))
         print_log(message, logger='current')
 
     def _serve_evaluation_metrics(self, runner, loop_name: str) -> None:
         metrics = [
             m for m in _evaluator_metrics(runner, loop_name)
-            if _needs_counts(m) and id(m) not in self._served_ids
+            if needs_class_counts(m) and id(m) not in self._served_ids
         ]
         if not metrics:
             return
@@ -349,39 +405,19 @@ class DetachedScheduleHook(Hook):
     def _evaluation_counts(self, runner) -> Optional[np.ndarray]:
         if self.class_counts is not None:
             return self.class_counts
-        for module in _unwrap_model(runner).modules():
-            stored = getattr(module, 'class_counts', None)
-            if (_needs_counts(module) and isinstance(stored, torch.Tensor)
-                    and stored.numel() > 0):
-                print_log(
-                    'DetachedScheduleHook: class counts for the metrics from '
-                    f'the checkpoint ({_name(module)} buffers)',
-                    logger='current')
-                return stored.detach().cpu().round().long().numpy()
-        dataset_cfg = (runner.cfg.get('train_dataloader') or
-                       {}).get('dataset') if runner.cfg is not None else None
-        if dataset_cfg is not None:
-            try:
-                scope = runner.cfg.get('default_scope') or 'mmaction'
-                with DefaultScope.overwrite_default_scope(scope):
-                    dataset = DATASETS.build(copy.deepcopy(dataset_cfg))
-                counts = dataset_class_counts(
-                    dataset, self._num_classes(dataset, _unwrap_model(runner)))
-                print_log(
-                    'DetachedScheduleHook: class counts for the metrics from '
-                    "the config's training dataset",
-                    logger='current')
-                return counts
-            except Exception as e:  # no training data at test time is fine
-                reason = f'{type(e).__name__}: {e}'
-        else:
-            reason = 'the config has no train_dataloader'
+        if self._checkpoint_counts is not None:
+            print_log(
+                'DetachedScheduleHook: class counts for the metrics from the '
+                "checkpoint's meta", logger='current')
+            return self._checkpoint_counts
         if not self._warned_no_eval_counts:
             self._warned_no_eval_counts = True
             print_log(
                 'DetachedScheduleHook: no class counts for the metrics that '
-                f'need them ({reason}). Pass class_counts= to the hook, or '
-                'test a checkpoint trained with a brl_mm long-tail loss.',
+                'need them (the checkpoint carries none: it was not trained '
+                'with brl_mm, or no checkpoint was loaded). Pass '
+                'custom_hooks=[dict(type=\'DetachedScheduleHook\', '
+                'class_counts=[...])] or LongTailMetric(class_counts=[...]).',
                 logger='current',
                 level=logging.WARNING)
         return None
