@@ -5,13 +5,22 @@ Same arguments as mmaction2's ``tools/test.py``; brl_mm is imported first.
 and ``frame_dir``) for offline evaluation and multi-stream fusion::
 
     python tools/test.py configs/brl/synthetic_lt.py work_dirs/x/best.pth --dump x.pkl
+
+The checkpoint must fit the config's model: a checkpoint of another layout,
+stream, class count or backbone stops with the mismatched keys and the likely
+cause (``--allow-partial-load`` loads the weights that fit). A user error ends
+the output with ``error: ...`` and exit code 2.
 """
 import argparse
+import os.path as osp
+import sys
 
 import brl_mm  # noqa: F401  (compat shims + registration, before mmaction)
+from brl_mm.compat import UnreadableCheckpointError, describe_checkpoint_file
 from brl_mm.engine.launch import (add_launch_args, build_runner,
-                                  configure_distributed, default_work_dir,
-                                  parse_launch_args)
+                                  check_cfg_options, configure_distributed,
+                                  default_work_dir, load_tool_config,
+                                  parse_launch_args, run_cli)
 from mmengine.config import Config
 
 
@@ -34,12 +43,34 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--wait-time', type=float, default=2,
         help='display time of every window (s)')
+    parser.add_argument(
+        '--allow-partial-load', action='store_true',
+        help='test even when the checkpoint fits the model only in part '
+        '(mismatched weights keep their initialisation; a warning lists them)')
     add_launch_args(parser)
     return parse_launch_args(parser, argv)
 
 
+def check_checkpoint_file(path: str) -> None:
+    """Stop before building anything when CHECKPOINT is missing or is not
+    a torch checkpoint (nothing is unpickled)."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'checkpoint {path} not found (looked in '
+                                f'{osp.abspath(path)})')
+    problem = describe_checkpoint_file(path)
+    if problem is not None:
+        raise UnreadableCheckpointError(
+            f'checkpoint {path} cannot be loaded: it is {problem}')
+
+
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Apply the command line to the config."""
+    """Apply the command line to the config.
+
+    Raises:
+        ConfigOptionError: A ``--cfg-options`` key that looks like a typo.
+    """
+    for note in check_cfg_options(cfg, args.cfg_options):
+        print(f'note: {note}', file=sys.stderr)
     if args.show or args.show_dir is not None:
         if 'visualization' not in cfg.default_hooks:
             raise ValueError(
@@ -62,18 +93,21 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(
         args.config)
     cfg.load_from = args.checkpoint
+    # before mmengine's non-strict load: stop (or warn) on weights that
+    # do not fit the model
+    cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
+        dict(type='CheckpointFitHook', strict=not args.allow_partial_load)
+    ]
     configure_distributed(cfg)
     return cfg
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    # no yapf re-formatting of the config text each time the Runner
-    # logs or dumps it (seconds per time; compat shim config_format_flag)
-    cfg = merge_args(
-        Config.fromfile(args.config, format_python_code=False), args)
-    build_runner(cfg).test()
+    cfg = load_tool_config(args.config)
+    check_checkpoint_file(args.checkpoint)
+    build_runner(merge_args(cfg, args)).test()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

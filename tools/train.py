@@ -2,18 +2,27 @@
 
 Same arguments as mmaction2's ``tools/train.py`` plus ``--overwrite``. brl_mm is
 imported first, so its compatibility shims are in place before mmaction's
-models load. Examples::
+models load. The run holds a lock on its work dir (a second run into it stops
+at once); ``--resume`` without a value resumes from the newest readable
+checkpoint; a user error ends the output with ``error: ...`` and exit code 2.
+Examples::
 
     python tools/train.py configs/brl/synthetic_lt.py
     tools/dist_train.sh configs/brl/ntu60_xsub_lt.py 8
 """
 import argparse
 import os
+import sys
+from typing import List
 
 import brl_mm  # noqa: F401  (compat shims + registration, before mmaction)
+from brl_mm.engine.hooks import find_resumable_checkpoint
 from brl_mm.engine.launch import (add_launch_args, build_runner,
-                                  check_work_dir, configure_distributed,
-                                  default_work_dir, parse_launch_args)
+                                  check_cfg_options, check_work_dir,
+                                  configure_distributed, default_work_dir,
+                                  load_tool_config, parse_launch_args,
+                                  run_cli)
+from brl_mm.engine.work_dir import WorkDirLock, move_earlier_run_aside
 from mmengine.config import Config
 
 
@@ -44,13 +53,19 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='deterministic algorithms (cuDNN and torch)')
     parser.add_argument(
         '--overwrite', action='store_true',
-        help='allow a new run to replace checkpoints in the work dir')
+        help='start a new run in a work dir that holds an earlier one: the '
+        'earlier run\'s files are moved to <work-dir>.replaced-<time>')
     add_launch_args(parser)
     return parse_launch_args(parser, argv)
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Apply the command line to the config."""
+    """Apply the command line to the config.
+
+    Raises:
+        ConfigOptionError: A ``--cfg-options`` key that looks like a typo.
+    """
+    notes = check_cfg_options(cfg, args.cfg_options)
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.launcher = args.launcher
@@ -81,19 +96,67 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     configure_distributed(cfg)
+    for note in notes:
+        print(f'note: {note}', file=sys.stderr)
     return cfg
+
+
+def resolve_auto_resume(cfg: Config) -> List[str]:
+    """``--resume`` without a value: the newest readable checkpoint.
+
+    mmengine would resume from the file ``last_checkpoint`` names, even a
+    truncated one. Sets ``cfg.load_from`` to the newest checkpoint of the
+    work dir whose framing is intact (None when there is none: a fresh
+    start, as in mmengine).
+
+    Raises:
+        ValueError: The work dir has checkpoints, none of them readable.
+
+    Returns:
+        list[str]: What to log: each skipped file and why, and the choice.
+    """
+    found, skipped = find_resumable_checkpoint(cfg.work_dir)
+    notes = [f'--resume: skipped {path}: it is {why}'
+             for path, why in skipped]
+    if found is None and skipped:
+        raise ValueError(
+            f'--resume: no readable checkpoint in {cfg.work_dir}\n' +
+            '\n'.join(notes) + '\nName one with --resume FILE, or start '
+            'afresh with --overwrite (the earlier files are moved aside).')
+    if found is not None:
+        cfg.load_from = found
+        notes.append(f'--resume: resuming from {found}'
+                     + (', the newest readable checkpoint' if skipped else ''))
+    return notes
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    # no yapf re-formatting of the config text each time the Runner
-    # logs or dumps it (seconds per time; compat shim config_format_flag)
-    cfg = merge_args(
-        Config.fromfile(args.config, format_python_code=False), args)
+    cfg = merge_args(load_tool_config(args.config), args)
+    resume = cfg.get('resume')
+    lock, notes = None, []
     if int(os.environ.get('RANK', '0')) == 0:
-        check_work_dir(cfg.work_dir, cfg.get('resume'), args.overwrite)
-    build_runner(cfg).train()
+        lock = WorkDirLock(cfg.work_dir).acquire()
+        if lock.stale_note:
+            notes.append(f'work dir {cfg.work_dir}: {lock.stale_note}')
+        if args.overwrite and not resume:
+            moved = move_earlier_run_aside(cfg.work_dir)
+            if moved:
+                notes.append(f'--overwrite: moved the earlier run\'s files '
+                             f'from {cfg.work_dir} to {moved} (delete that '
+                             'folder when you no longer need it)')
+        check_work_dir(cfg.work_dir, resume, args.overwrite)
+    try:
+        if args.resume == 'auto':
+            notes += resolve_auto_resume(cfg)
+        runner = build_runner(cfg)
+        for note in notes:
+            runner.logger.warning(note)
+        runner.train()
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

@@ -43,28 +43,37 @@ shim). The names are the keys of :data:`SHIMS`:
     mmaction's ``Graph`` knows three layout names; we let it build every
     layout of :data:`brl_mm.layouts.LAYOUTS` (e.g. ``'nw_ucla'``) from the
     table's bone tree (:mod:`brl_mm.compat.graph_layouts`).
+``numpy_inf``
+    numpy 2 removed ``np.Inf``; mmaction2 1.2.0's ``PoseCompact`` and
+    ``MMCompact`` use it and raise ``AttributeError``. Their module gets a
+    numpy stand-in with ``Inf = np.inf`` (numpy itself is unchanged;
+    :mod:`brl_mm.compat.numpy_inf`).
 
 One module per concern: :mod:`~brl_mm.compat.mmaction_imports`,
 :mod:`~brl_mm.compat.checkpoint_loading`,
 :mod:`~brl_mm.compat.mmengine_config`, :mod:`~brl_mm.compat.distributed`,
-:mod:`~brl_mm.compat.graph_layouts`.
+:mod:`~brl_mm.compat.graph_layouts`, :mod:`~brl_mm.compat.numpy_inf`.
 """
 import os
 import warnings
 from typing import Callable, Dict, List
 
-from .checkpoint_loading import (load_from_local_trusted,
+from .checkpoint_loading import (UnreadableCheckpointError,
+                                 describe_checkpoint_file,
+                                 load_from_local_trusted,
                                  shim_trusted_checkpoint_loading)
 from .distributed import shim_cpu_distributed
 from .graph_layouts import shim_graph_table_layouts
 from .mmaction_imports import shim_drn_stub, shim_multimodal_guard
+from .numpy_inf import shim_numpy_inf
 from .mmengine_config import (get_installed_path, is_installed,
                               shim_config_format_flag,
                               shim_pkg_resources_free_config)
 
 __all__ = [
     'SHIMS', 'apply_all', 'get_installed_path', 'is_installed',
-    'load_from_local_trusted'
+    'load_from_local_trusted', 'UnreadableCheckpointError',
+    'describe_checkpoint_file'
 ]
 
 _APPLIED: List[str] = []
@@ -83,6 +92,7 @@ SHIMS: Dict[str, Callable[[], bool]] = {
     'cpu_distributed': shim_cpu_distributed,
     'config_format_flag': shim_config_format_flag,
     'graph_table_layouts': shim_graph_table_layouts,
+    'numpy_inf': shim_numpy_inf,
 }
 
 

@@ -1,10 +1,15 @@
 """What ``tools/train.py`` and ``tools/test.py`` share: work dirs, the
-distributed backend and building mmengine's Runner."""
+distributed backend, building mmengine's Runner, checking the command line
+against the config and ending a failed run with one clear line."""
 import argparse
+import difflib
 import glob
+import logging
 import os
 import os.path as osp
-from typing import List, Optional
+import sys
+import traceback
+from typing import Callable, List, Optional
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
@@ -103,3 +108,145 @@ def parse_launch_args(parser: argparse.ArgumentParser,
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
+
+
+class ConfigOptionError(ValueError):
+    """A ``--cfg-options`` key that is most likely a typo."""
+
+
+def load_tool_config(path: str) -> Config:
+    """``Config.fromfile`` without yapf re-formatting, with a clear error
+    for a config path that does not exist.
+
+    Args:
+        path (str): The config file.
+
+    Raises:
+        FileNotFoundError: Naming the path and where it was looked for.
+
+    Returns:
+        Config: The config.
+    """
+    if not osp.isfile(path):
+        near = difflib.get_close_matches(
+            osp.basename(path),
+            os.listdir(osp.dirname(path) or '.') if osp.isdir(
+                osp.dirname(path) or '.') else [], n=1)
+        hint = (f' (did you mean {osp.join(osp.dirname(path), near[0])}?)'
+                if near else '')
+        raise FileNotFoundError(
+            f'config {path} not found (looked in {osp.abspath(path)}){hint}')
+    # no yapf re-formatting of the config text each time the Runner logs or
+    # dumps it (seconds per time; compat shim config_format_flag)
+    return Config.fromfile(path, format_python_code=False)
+
+
+def check_cfg_options(cfg: Config, options: Optional[dict]) -> List[str]:
+    """Check ``--cfg-options`` keys against the config before merging.
+
+    mmengine's ``merge_from_dict`` adds any key it is given, so a typo
+    (``train_dataloader.batchsize=32``) would silently change nothing. A key
+    whose first unknown part is close to an existing name is refused with
+    the name it probably meant; a key that is new and close to nothing is
+    allowed (a new argument) and reported.
+
+    Args:
+        cfg (Config): The config before merging.
+        options (dict, optional): The parsed ``--cfg-options``.
+
+    Raises:
+        ConfigOptionError: For a probable typo.
+
+    Returns:
+        list[str]: One note per key that adds something new.
+    """
+    notes = []
+    for key in options or {}:
+        node, path = cfg, []
+        for part in key.split('.'):
+            if isinstance(node, (list, tuple)) and part.isdigit():
+                if int(part) >= len(node):
+                    raise ConfigOptionError(
+                        f'--cfg-options {key}: {".".join(path)} has '
+                        f'{len(node)} entries, no index {part}')
+                node = node[int(part)]
+            elif isinstance(node, dict):
+                if part not in node:
+                    where = '.'.join(path + [part])
+                    near = difflib.get_close_matches(
+                        part, [str(k) for k in node], n=1, cutoff=0.75)
+                    if near:
+                        raise ConfigOptionError(
+                            f'--cfg-options {key}: the config has no '
+                            f'{where} (did you mean '
+                            f'{".".join(path + [near[0]])}?)')
+                    notes.append(f'--cfg-options {key} adds {where}, which '
+                                 'the config did not have')
+                    break
+                node = node[part]
+            else:
+                raise ConfigOptionError(
+                    f'--cfg-options {key}: {".".join(path)} is '
+                    f'{type(node).__name__} {node!r}, it has no {part}')
+            path.append(part)
+    return notes
+
+
+def _is_user_error(error: BaseException) -> bool:
+    from .work_dir import WorkDirInUseError
+    if isinstance(error, (ValueError, FileNotFoundError, FileExistsError,
+                          FloatingPointError, SyntaxError,
+                          WorkDirInUseError)):
+        return True
+    # mmengine's registry: a misspelt `type=` in the config
+    return isinstance(error, KeyError) and 'registry' in str(error)
+
+
+def run_cli(main: Callable[[Optional[List[str]]], object],
+            argv: Optional[List[str]] = None) -> int:
+    """Run a tool's ``main`` so that a user error ends the output clearly.
+
+    For errors a user's input causes (a missing file, a bad checkpoint, a
+    config typo, a locked work dir, a dataset validation error, ...) the
+    traceback goes to the run's log file (when mmengine's logger has one)
+    and the console ends with the message, its first line last as
+    ``error: ...``. Set ``BRL_MM_TRACEBACK=1`` to see the traceback on the
+    console too. Other exceptions (bugs) propagate with their traceback.
+
+    Args:
+        main (callable): The tool's ``main(argv)``.
+        argv (list[str], optional): Its arguments.
+
+    Returns:
+        int: 0, or 2 after a user error (130 on Ctrl-C).
+    """
+    try:
+        main(argv)
+        return 0
+    except KeyboardInterrupt:
+        print('\nerror: interrupted (Ctrl-C)', file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 (re-raised unless a user's)
+        if not _is_user_error(error):
+            raise
+        from mmengine.logging import MMLogger
+        logger = MMLogger.get_current_instance()
+        files = [h for h in logger.handlers
+                 if isinstance(h, logging.FileHandler)]
+        for handler in files:  # the traceback: in the log file only
+            handler.emit(logger.makeRecord(
+                logger.name, logging.ERROR, __file__, 0,
+                ''.join(traceback.format_exception(error)).rstrip(), None,
+                None))
+        log_file = files[0].baseFilename if files else None
+        if os.environ.get('BRL_MM_TRACEBACK'):
+            traceback.print_exception(error)
+        message = str(error).strip().strip('"\'') or type(error).__name__
+        summary, _, details = message.partition('\n')
+        sys.stdout.flush()
+        if details:
+            print(details, file=sys.stderr)
+        if log_file:
+            print(f'(traceback in {log_file})', file=sys.stderr)
+        print(f'error: {summary}', file=sys.stderr)
+        return 2

@@ -6,7 +6,9 @@ labels: a device-to-host copy (a GPU sync in the middle of the step, before
 backward is queued) and an error under bf16 autocast (numpy has no bfloat16).
 :class:`SyncFreeGCNHead` is mmaction's ``GCNHead`` with the same parameters
 (so checkpoints load either way) and the same loss; only the accuracy is
-computed on the device (or skipped with ``train_accuracy=False``).
+computed on the device (or skipped with ``train_accuracy=False``), and also
+for soft-label batches (mixup), against the argmax of each soft label, where
+the stock head logs none.
 """
 from typing import Dict, Sequence, Tuple
 
@@ -51,12 +53,15 @@ class SyncFreeGCNHead(GCNHead):
     Parameters, forward, prediction and the loss value are those of
     ``GCNHead`` (``tests/test_heads.py`` checks the loss and its gradients
     against the stock head, hard and soft labels). The ``top{k}_acc`` log
-    entries of hard-label batches are computed on the device; soft-label
-    batches (mixup) log no accuracy, as in the stock head.
+    entries are computed on the device. For soft-label batches (mixup, where
+    the stock head logs no accuracy) they count a sample as right when its
+    soft label's largest class is among its top-k scores: for an unmixed
+    sample that is its own label, for a mixed one the class with the larger
+    share.
 
     Args:
-        train_accuracy (bool): Log the top-k training accuracy of hard-label
-            batches. Defaults to True.
+        train_accuracy (bool): Log the top-k training accuracy. Defaults to
+            True.
         **kwargs: The arguments of ``GCNHead`` (``num_classes``,
             ``in_channels``, ``loss_cls``, ``dropout``, ``topk``, ...).
     """
@@ -76,7 +81,8 @@ class SyncFreeGCNHead(GCNHead):
                 label.
 
         Returns:
-            dict: ``loss_cls`` (and ``top{k}_acc`` for hard labels).
+            dict: ``loss_cls`` and ``top{k}_acc`` (0-dim tensors on the
+            scores' device).
         """
         labels = torch.stack([x.gt_label for x in data_samples])
         labels = labels.to(cls_scores.device, non_blocking=True).squeeze()
@@ -90,9 +96,11 @@ class SyncFreeGCNHead(GCNHead):
 
         losses = dict()
         hard = cls_scores.size() != labels.size()
-        if hard and self.train_accuracy:
-            accuracies = top_k_accuracy_on_device(cls_scores.detach(), labels,
-                                                  self.topk)
+        if self.train_accuracy:
+            # soft labels (mixup): the class with the largest share
+            targets = labels if hard else labels.detach().argmax(dim=1)
+            accuracies = top_k_accuracy_on_device(cls_scores.detach(),
+                                                  targets, self.topk)
             for k, acc in zip(self.topk, accuracies):
                 losses[f'top{k}_acc'] = acc
         if self.label_smooth_eps != 0:

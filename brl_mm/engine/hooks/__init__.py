@@ -1,6 +1,11 @@
 """mmengine hooks: BRL's detached two-stage schedule
 (:class:`DetachedScheduleHook`) and the reliability hooks (exact-resume
-seeding, the non-finite loss guard)."""
+seeding, the non-finite loss guard, atomic checkpoints and the check that a
+loaded checkpoint fits the model)."""
+from .atomic_checkpoint import (AtomicCheckpointHook, AtomicLocalBackend,
+                                find_resumable_checkpoint)
+from .checkpoint_fit import (CheckpointFitHook, CheckpointMismatchError,
+                             checkpoint_fit_report)
 from .detached_schedule import (DetachedScheduleHook, checkpoint_class_counts,
                                 resolve_switch_epoch, same_counts_on_all_ranks,
                                 stage_at_epoch)
@@ -11,5 +16,7 @@ __all__ = [
     'DetachedScheduleHook', 'checkpoint_class_counts', 'resolve_switch_epoch',
     'same_counts_on_all_ranks', 'stage_at_epoch', 'EpochSeedHook',
     'epoch_seed', 'epoch_worker_init_fn', 'NonFiniteLossError',
-    'NonFiniteLossHook'
+    'NonFiniteLossHook', 'AtomicCheckpointHook', 'AtomicLocalBackend',
+    'find_resumable_checkpoint', 'CheckpointFitHook',
+    'CheckpointMismatchError', 'checkpoint_fit_report'
 ]
