@@ -29,7 +29,10 @@ from brl_mm.evaluation import (ENSEMBLE_PRESETS, ensemble_weights,
                                long_tail_accuracy, plot_per_class_accuracy)
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # tools/: lt_report
-from lt_report import train_counts_from_config  # noqa: E402
+from lt_report import (parse_counts, read_dump,  # noqa: E402
+                       train_counts_from_config)
+
+from brl_mm.engine.launch import run_cli  # noqa: E402
 
 COLUMNS = ('top1', 'top5', 'mean_class', 'many', 'medium', 'few')
 
@@ -119,10 +122,12 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
     ]
     counts = None
     if args.train_counts:
-        counts = np.array([int(c) for c in args.train_counts.split(',')])
+        counts = parse_counts(args.train_counts)
     elif args.config:
         counts = train_counts_from_config(args.config)
 
+    for path in args.dumps:  # a clear error for a file that is no dump
+        read_dump(path)
     scores, labels, ids = load_streams(args.dumps, args.softmax)
     fused = fuse_scores(scores, weights)
     ratio = ':'.join(f'{w:g}' for w in weights)
@@ -176,7 +181,4 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except ValueError as e:  # mismatched dumps, weights, ...: no traceback
-        sys.exit(f'error: {e}')
+    sys.exit(run_cli(main))  # bad or mismatched dumps: error, exit 2

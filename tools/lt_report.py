@@ -6,21 +6,61 @@ The training class counts (for the many/medium/few groups) come from the
 config's training dataset (``--config``) or from ``--train-counts 600,400,...``.
 """
 import argparse
+import os.path as osp
+import pickle
+import sys
+from typing import List, Tuple
 
 import numpy as np
 
 import brl_mm  # noqa: F401
 from brl_mm.datasets import dataset_class_counts
+from brl_mm.engine.launch import load_tool_config, run_cli
 from brl_mm.evaluation import format_lt_table, load_dump, long_tail_accuracy
+
+EXPECTED_DUMP = ('a tools/test.py --dump file (a pickled list of dicts with '
+                 'pred_score and gt_label)')
+
+
+def read_dump(path: str) -> Tuple[np.ndarray, np.ndarray, List[str]]:
+    """:func:`brl_mm.evaluation.load_dump` with errors that name the file
+    and what was expected.
+
+    Raises:
+        FileNotFoundError: No such file.
+        ValueError: Not readable as a pickle, or not a dump.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path} not found: expected {EXPECTED_DUMP}')
+    try:
+        return load_dump(path)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+            IndexError) as e:
+        raise ValueError(f'{path} cannot be read ({type(e).__name__}: {e}): '
+                         f'expected {EXPECTED_DUMP}') from e
+    except (TypeError, KeyError) as e:
+        raise ValueError(f'{path} is not {EXPECTED_DUMP} (reading it: '
+                         f'{type(e).__name__}: {e})') from e
+
+
+def parse_counts(text: str) -> np.ndarray:
+    """``--train-counts 600,400,...`` as an int array (clear error)."""
+    try:
+        counts = np.array([int(c) for c in text.split(',')])
+    except ValueError:
+        raise ValueError(f'--train-counts {text!r}: expected comma-separated '
+                         'whole numbers, e.g. 600,400,20') from None
+    if (counts < 0).any():
+        raise ValueError(f'--train-counts {text!r}: counts must be >= 0')
+    return counts
 
 
 def train_counts_from_config(config: str) -> np.ndarray:
     """Build the config's training dataset and read its class counts."""
     from mmaction.registry import DATASETS
     from mmaction.utils import register_all_modules
-    from mmengine.config import Config
     register_all_modules()
-    cfg = Config.fromfile(config)
+    cfg = load_tool_config(config)
     dataset_cfg = cfg.train_dataloader.dataset
     dataset = DATASETS.build(dataset_cfg)
     return dataset_class_counts(dataset)
@@ -38,7 +78,7 @@ def main(argv=None) -> str:
     args = parser.parse_args(argv)
     counts = None
     if args.train_counts:
-        counts = np.array([int(c) for c in args.train_counts.split(',')])
+        counts = parse_counts(args.train_counts)
     elif args.config:
         counts = train_counts_from_config(args.config)
     names = args.names or args.dumps
@@ -46,7 +86,7 @@ def main(argv=None) -> str:
         parser.error('--names needs one name per dump')
     rows = {}
     for name, path in zip(names, args.dumps):
-        scores, labels, _ = load_dump(path)
+        scores, labels, _ = read_dump(path)
         rows[name] = long_tail_accuracy(scores, labels, counts,
                                         args.many_thr, args.few_thr)
     table = format_lt_table(rows)
@@ -61,4 +101,4 @@ def main(argv=None) -> str:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))
