@@ -162,7 +162,7 @@ def check_cfg_options(cfg: Config, options: Optional[dict]) -> List[str]:
     """
     notes = []
     for key in options or {}:
-        node, path = cfg, []
+        node, path = dict(cfg.items()), []
         for part in key.split('.'):
             if isinstance(node, (list, tuple)) and part.isdigit():
                 if int(part) >= len(node):

@@ -101,7 +101,8 @@ def checkpoint_fit_report(checkpoint_state: Dict[str, object],
     """
     mismatched = []
     for key, value in model_state.items():
-        if key in checkpoint_state:
+        # buffers sized when set (e.g. a loss's class counts) start empty
+        if key in checkpoint_state and value.numel() > 0:
             ckpt, model = (tuple(checkpoint_state[key].shape),
                            tuple(value.shape))
             if ckpt != model:
@@ -157,12 +158,16 @@ class CheckpointFitHook(Hook):
         if report is None:
             return
         source = runner.cfg.get('load_from') or 'the checkpoint'
+        causes = [line[len('likely cause: '):] for line in report.splitlines()
+                  if line.startswith('likely cause: ')]
+        cause = f' (likely cause: {"; ".join(causes)})' if causes else ''
         if self.strict:
+            # first line: the summary that tools print last
             raise CheckpointMismatchError(
-                f'checkpoint {source} does not fit the model of this config: '
-                f'{report}\nTest it with the config it was trained with; to '
-                'load only the weights that fit (the others keep their '
-                'initialisation) pass --allow-partial-load.')
+                f'checkpoint {source} does not fit the model of this config'
+                f'{cause}: test it with the config it was trained with, or '
+                'pass --allow-partial-load to load only the weights that fit '
+                f'(the others keep their initialisation)\n{report}')
         runner.logger.warning(
-            f'--allow-partial-load: checkpoint {source} fits only in part: '
-            f'{report}')
+            f'--allow-partial-load: checkpoint {source} fits only in part'
+            f'{cause}: {report}')
