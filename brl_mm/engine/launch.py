@@ -81,12 +81,58 @@ def check_work_dir(work_dir: str, resume, overwrite: bool = False) -> None:
             '--work-dir; to replace it pass --overwrite.')
 
 
-def build_runner(cfg: Config) -> Runner:
-    """Build the Runner the way mmaction's tools do (``runner_type`` aware)."""
+def _drop_config_record(record: logging.LogRecord) -> bool:
+    """Console filter: the Runner's ``Config:`` dump stays in the log file."""
+    return not (isinstance(record.msg, str)
+                and record.msg.startswith('Config:\n'))
+
+
+def _config_in_log_file_only(runner_cls: type) -> type:
+    """``runner_cls`` whose console handler leaves out the config dump
+    (hundreds of lines); the log file keeps it."""
+
+    class ConfigInLogFileRunner(runner_cls):
+
+        def build_logger(self, *args, **kwargs):
+            logger = super().build_logger(*args, **kwargs)
+            for handler in logger.handlers:
+                if type(handler) is logging.StreamHandler:  # the console
+                    handler.addFilter(_drop_config_record)
+            return logger
+
+    ConfigInLogFileRunner.__name__ = runner_cls.__name__
+    ConfigInLogFileRunner.__qualname__ = runner_cls.__qualname__
+    return ConfigInLogFileRunner
+
+
+def build_runner(cfg: Config, config_on_console: bool = False) -> Runner:
+    """Build the Runner the way mmaction's tools do (``runner_type`` aware).
+
+    Args:
+        cfg (Config): The config.
+        config_on_console (bool): Also print the config (mmengine's
+            default). By default it goes to the log file only, so that the
+            console shows what matters.
+
+    Returns:
+        Runner: The runner.
+    """
+    runner_cls = Runner
     if 'runner_type' in cfg:
         from mmaction.registry import RUNNERS
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+        runner_cls = RUNNERS.get(cfg.runner_type)
+        if runner_cls is None:
+            raise KeyError(f'runner_type {cfg.runner_type!r} is not in the '
+                           'mmaction::runner registry')
+    if not config_on_console:
+        runner_cls = _config_in_log_file_only(runner_cls)
+    runner = runner_cls.from_cfg(cfg)
+    log_files = [h.baseFilename for h in runner.logger.handlers
+                 if isinstance(h, logging.FileHandler)]
+    if log_files and not config_on_console:
+        print(f'brl_mm: the config is in the log file {log_files[0]}',
+              flush=True)
+    return runner
 
 
 def add_launch_args(parser: argparse.ArgumentParser) -> None:
@@ -237,7 +283,7 @@ def run_cli(main: Callable[[Optional[List[str]]], object],
             handler.emit(logger.makeRecord(
                 logger.name, logging.ERROR, __file__, 0,
                 ''.join(traceback.format_exception(error)).rstrip(), None,
-                None))
+                None, func='run_cli'))
         log_file = files[0].baseFilename if files else None
         if os.environ.get('BRL_MM_TRACEBACK'):
             traceback.print_exception(error)
