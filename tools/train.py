@@ -11,7 +11,6 @@ Examples::
     tools/dist_train.sh configs/brl/ntu60_xsub_lt.py 8
 """
 import argparse
-import os
 import sys
 from typing import List
 
@@ -20,8 +19,8 @@ from brl_mm.engine.hooks import find_resumable_checkpoint
 from brl_mm.engine.launch import (add_launch_args, build_runner,
                                   check_cfg_options, check_work_dir,
                                   configure_distributed, default_work_dir,
-                                  load_tool_config, parse_launch_args,
-                                  run_cli)
+                                  launcher_rank, load_tool_config,
+                                  parse_launch_args, run_cli)
 from brl_mm.engine.work_dir import WorkDirLock, move_earlier_run_aside
 from mmengine.config import Config
 
@@ -135,7 +134,7 @@ def main(argv=None) -> None:
     cfg = merge_args(load_tool_config(args.config), args)
     resume = cfg.get('resume')
     lock, notes = None, []
-    if int(os.environ.get('RANK', '0')) == 0:
+    if launcher_rank(args.launcher) == 0:  # one lock per run
         lock = WorkDirLock(cfg.work_dir).acquire()
         if lock.stale_note:
             notes.append(f'work dir {cfg.work_dir}: {lock.stale_note}')

@@ -127,7 +127,8 @@ def pickled_globals(filename: str) -> List[str]:
     what ``weights_only=True`` rejects.
 
     Args:
-        filename (str): A zip checkpoint (see :func:`describe_checkpoint_file`).
+        filename (str): A zip checkpoint (checked with
+            :func:`describe_checkpoint_file`).
 
     Returns:
         list[str]: ``module.name`` strings in order of first use; empty for a

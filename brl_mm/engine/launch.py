@@ -59,6 +59,30 @@ def configure_distributed(cfg: Config,
     return backend
 
 
+def launcher_rank(launcher: Optional[str]) -> int:
+    """This process's global rank before the process group exists.
+
+    ``torchrun`` sets ``RANK``; under ``--launcher slurm`` / ``mpi`` mmengine
+    sets it only while building the Runner, so the launchers' own variables
+    are read (``SLURM_PROCID``, ``OMPI_COMM_WORLD_RANK`` / ``PMI_RANK``).
+
+    Args:
+        launcher (str, optional): ``--launcher``.
+
+    Returns:
+        int: The rank (0 for a single process).
+    """
+    names = ['RANK']
+    if launcher == 'slurm':
+        names.append('SLURM_PROCID')
+    elif launcher == 'mpi':
+        names += ['OMPI_COMM_WORLD_RANK', 'PMI_RANK']
+    for name in names:
+        if os.environ.get(name, '').isdigit():
+            return int(os.environ[name])
+    return 0
+
+
 def check_work_dir(work_dir: str, resume, overwrite: bool = False) -> None:
     """Refuse to train a new run over the checkpoints of an earlier one.
 

@@ -17,7 +17,8 @@ out = PoseCompact(hw_ratio=None, allow_imgpad=False, padding=0.)(
     dict(keypoint=kp.copy(), img_shape=(100, 100)))
 print('pose', out['img_shape'], out['keypoint'][0, 0, 0].tolist())
 out = MMCompact(padding=0., hw_ratio=None, allow_imgpad=False)(
-    dict(keypoint=kp.copy(), img_shape=(100, 100), imgs=[np.zeros((100, 100, 3))]))
+    dict(keypoint=kp.copy(), img_shape=(100, 100),
+         imgs=[np.zeros((100, 100, 3))]))
 print('mm', out['img_shape'])
 """
 

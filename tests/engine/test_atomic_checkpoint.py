@@ -14,8 +14,8 @@ from brl_mm.engine.hooks import (AtomicCheckpointHook, AtomicLocalBackend,
 
 
 def test_backend_is_registered_and_hook_uses_it():
-    assert isinstance(get_file_backend(backend_args=dict(backend='atomic_local')),
-                      AtomicLocalBackend)
+    backend = get_file_backend(backend_args=dict(backend='atomic_local'))
+    assert isinstance(backend, AtomicLocalBackend)
     assert AtomicCheckpointHook().backend_args == dict(backend='atomic_local')
     assert AtomicCheckpointHook(out_dir='s3://bucket/x').backend_args is None
     explicit = dict(backend='local')

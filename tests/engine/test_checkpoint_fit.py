@@ -24,7 +24,8 @@ def test_fitting_checkpoint_has_no_report():
 
 @pytest.mark.parametrize('ckpt, model, cause', [
     (dict(joints=17), dict(joints=25),
-     'checkpoint has 17 joints (coco), config has 25 (nturgb+d): wrong layout'),
+     'checkpoint has 17 joints (coco), config has 25 (nturgb+d): '
+     'wrong layout'),
     (dict(classes=120), dict(classes=60),
      'checkpoint has 120 classes, config has 60: wrong num_classes'),
     (dict(channels=6), dict(channels=3),

@@ -56,3 +56,19 @@ def test_overwrite_moves_every_file_of_the_earlier_run(tmp_path):
     assert sorted(os.listdir(moved)) == ['20260101_000000', 'config.py',
                                          'epoch_1.pth']
     assert move_earlier_run_aside(str(work_dir)) is None  # nothing left
+
+
+@pytest.mark.parametrize('launcher, env, rank', [
+    ('none', {}, 0),
+    ('pytorch', dict(RANK='3'), 3),
+    ('slurm', dict(SLURM_PROCID='5'), 5),
+    ('mpi', dict(OMPI_COMM_WORLD_RANK='2'), 2),
+    ('none', dict(SLURM_PROCID='5'), 0),  # not a slurm launch
+])
+def test_only_rank_0_takes_the_lock(monkeypatch, launcher, env, rank):
+    from brl_mm.engine.launch import launcher_rank
+    for name in ('RANK', 'SLURM_PROCID', 'OMPI_COMM_WORLD_RANK', 'PMI_RANK'):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert launcher_rank(launcher) == rank

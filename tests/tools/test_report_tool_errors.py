@@ -33,8 +33,9 @@ def test_bad_dump(tmp_path, tool, kind, content, says):
 
 
 def test_bad_train_counts(tmp_path):
-    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools/lt_report.py'),
-                           'x.pkl', '--train-counts', '10,a'],
+    tool = osp.join(REPO, 'tools/lt_report.py')
+    proc = subprocess.run([sys.executable, tool, 'x.pkl', '--train-counts',
+                           '10,a'],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     assert "--train-counts '10,a': expected comma-separated" in proc.stderr

@@ -110,7 +110,7 @@ def find_resumable_checkpoint(
 
     Candidates, newest first: the file ``last_checkpoint`` names, then the
     ``epoch_N.pth`` / ``iter_N.pth`` files by descending ``N``. Each is
-    checked with :func:`~brl_mm.compat.checkpoint_loading.describe_checkpoint_file`
+    checked with :func:`brl_mm.compat.describe_checkpoint_file`
     (framing and CRCs, nothing is unpickled).
 
     Args:

@@ -38,7 +38,8 @@ def _layouts_with(num_joints: int) -> str:
 
 def _likely_causes(mismatched: List[Tuple[str, Shape, Shape]],
                    missing: Sequence[str], unexpected: Sequence[str],
-                   backbones: Tuple[Optional[str], Optional[str]]) -> List[str]:
+                   backbones: Tuple[Optional[str], Optional[str]]
+                   ) -> List[str]:
     causes = []
     for key, ckpt, model in mismatched:
         if _GRAPH_KEY.search(key) and len(ckpt) >= 2 and ckpt[-1] != model[-1]:
@@ -151,7 +152,8 @@ class CheckpointFitHook(Hook):
             runner.model) else runner.model
         meta_cfg = str((checkpoint.get('meta') or {}).get('cfg', ''))
         found = _BACKBONE_TYPE.search(meta_cfg)
-        model_type = runner.cfg.get('model', {}).get('backbone', {}).get('type')
+        backbone = runner.cfg.get('model', {}).get('backbone', {})
+        model_type = backbone.get('type')
         report = checkpoint_fit_report(
             state, model.state_dict(),
             (found.group(1) if found else None, model_type))
