@@ -161,11 +161,14 @@ def test_bf16_scores_work_where_stock_fails():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
-def test_cuda_loss_without_host_sync():
+@pytest.mark.parametrize('soft', [False, True])
+def test_cuda_loss_without_host_sync(soft):
     _, ours = _heads()
     ours.cuda()
     feats = _feats().cuda().requires_grad_(True)
-    samples = [s.to('cuda') for s in _hard([0, 1, 2, 3])]
+    samples = _soft([0, 1, 2, 3], [1, 1, 0, 2]) if soft else _hard(
+        [0, 1, 2, 3])
+    samples = [s.to('cuda') for s in samples]
     torch.cuda.set_sync_debug_mode('error')
     try:
         losses = ours.loss(feats, samples)
@@ -174,3 +177,4 @@ def test_cuda_loss_without_host_sync():
         torch.cuda.set_sync_debug_mode(0)
     assert isinstance(ours, SyncFreeGCNHead)
     assert np.isfinite(losses['loss_cls'].item())
+    assert 'top1_acc' in losses

@@ -12,15 +12,14 @@ cause (``--allow-partial-load`` loads the weights that fit). A user error ends
 the output with ``error: ...`` and exit code 2.
 """
 import argparse
-import os.path as osp
 import sys
 
 import brl_mm  # noqa: F401  (compat shims + registration, before mmaction)
-from brl_mm.compat import UnreadableCheckpointError, describe_checkpoint_file
 from brl_mm.engine.launch import (add_launch_args, build_runner,
-                                  check_cfg_options, configure_distributed,
-                                  default_work_dir, load_tool_config,
-                                  parse_launch_args, run_cli)
+                                  check_cfg_options, check_checkpoint_file,
+                                  configure_distributed, default_work_dir,
+                                  load_tool_config, parse_launch_args,
+                                  run_cli)
 from mmengine.config import Config
 
 
@@ -49,18 +48,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         '(mismatched weights keep their initialisation; a warning lists them)')
     add_launch_args(parser)
     return parse_launch_args(parser, argv)
-
-
-def check_checkpoint_file(path: str) -> None:
-    """Stop before building anything when CHECKPOINT is missing or is not
-    a torch checkpoint (nothing is unpickled)."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'checkpoint {path} not found (looked in '
-                                f'{osp.abspath(path)})')
-    problem = describe_checkpoint_file(path)
-    if problem is not None:
-        raise UnreadableCheckpointError(
-            f'checkpoint {path} cannot be loaded: it is {problem}')
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
@@ -105,7 +92,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = load_tool_config(args.config)
-    check_checkpoint_file(args.checkpoint)
+    check_checkpoint_file(args.checkpoint, 'CHECKPOINT')
     build_runner(merge_args(cfg, args)).test()
 
 

@@ -11,16 +11,19 @@ Examples::
     tools/dist_train.sh configs/brl/ntu60_xsub_lt.py 8
 """
 import argparse
+import logging
 import sys
 from typing import List
 
 import brl_mm  # noqa: F401  (compat shims + registration, before mmaction)
 from brl_mm.engine.hooks import find_resumable_checkpoint
 from brl_mm.engine.launch import (add_launch_args, build_runner,
-                                  check_cfg_options, check_work_dir,
+                                  check_cfg_options, check_checkpoint_file,
+                                  check_work_dir,
                                   configure_distributed, default_work_dir,
                                   launcher_rank, load_tool_config,
-                                  parse_launch_args, run_cli)
+                                  log_to_file_only, parse_launch_args,
+                                  run_cli)
 from brl_mm.engine.work_dir import WorkDirLock, move_earlier_run_aside
 from mmengine.config import Config
 
@@ -133,29 +136,36 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = merge_args(load_tool_config(args.config), args)
     resume = cfg.get('resume')
-    lock, notes = None, []
+    if args.resume != 'auto':  # a file the user named: before anything
+        check_checkpoint_file(cfg.get('load_from'),
+                              '--resume' if args.resume else 'load_from')
+    lock = None
     if launcher_rank(args.launcher) == 0:  # one lock per run
         lock = WorkDirLock(cfg.work_dir).acquire()
-        if lock.stale_note:
-            notes.append(f'work dir {cfg.work_dir}: {lock.stale_note}')
-        if args.overwrite and not resume:
-            moved = move_earlier_run_aside(cfg.work_dir)
-            if moved:
-                notes.append(f'--overwrite: moved the earlier run\'s files '
-                             f'from {cfg.work_dir} to {moved} (delete that '
-                             'folder when you no longer need it)')
-        check_work_dir(cfg.work_dir, resume, args.overwrite)
     try:
+        notes = []
+        if lock is not None:
+            if lock.stale_note:
+                notes.append(f'work dir {cfg.work_dir}: {lock.stale_note}')
+            if args.overwrite and not resume:
+                moved = move_earlier_run_aside(cfg.work_dir)
+                if moved:
+                    notes.append(
+                        f'--overwrite: moved the earlier run\'s files from '
+                        f'{cfg.work_dir} to {moved} (delete that folder '
+                        'when you no longer need it)')
+            check_work_dir(cfg.work_dir, resume, args.overwrite)
         if args.resume == 'auto':
             notes += resolve_auto_resume(cfg)
+        for note in notes:  # at once: the run may still fail to build
+            print(f'brl_mm: {note}', file=sys.stderr, flush=True)
         runner = build_runner(cfg)
         for note in notes:
-            runner.logger.warning(note)
+            log_to_file_only(runner.logger, logging.WARNING, note)
         runner.train()
     finally:
         if lock is not None:
             lock.release()
-
 
 if __name__ == '__main__':
     sys.exit(run_cli(main))

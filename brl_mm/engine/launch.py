@@ -83,6 +83,31 @@ def launcher_rank(launcher: Optional[str]) -> int:
     return 0
 
 
+def check_checkpoint_file(path: Optional[str], what: str) -> None:
+    """Stop before anything is built when a local checkpoint the user named
+    is missing or is not a torch checkpoint (nothing is unpickled).
+
+    Args:
+        path (str, optional): The checkpoint; None and URLs are not checked.
+        what (str): How the user named it, for the message (``'--resume'``,
+            ``'load_from'``, ``'CHECKPOINT'``).
+
+    Raises:
+        FileNotFoundError: No such file.
+        UnreadableCheckpointError: Empty, truncated, damaged or foreign.
+    """
+    from ..compat import UnreadableCheckpointError, describe_checkpoint_file
+    if not path or '://' in str(path):
+        return
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{what}: checkpoint {path} not found '
+                                f'(looked in {osp.abspath(path)})')
+    problem = describe_checkpoint_file(path)
+    if problem is not None:
+        raise UnreadableCheckpointError(
+            f'{what}: checkpoint {path} cannot be loaded: it is {problem}')
+
+
 def check_work_dir(work_dir: str, resume, overwrite: bool = False) -> None:
     """Refuse to train a new run over the checkpoints of an earlier one.
 
@@ -262,6 +287,25 @@ def check_cfg_options(cfg: Config, options: Optional[dict]) -> List[str]:
     return notes
 
 
+def log_to_file_only(logger: logging.Logger, level: int,
+                     message: str) -> Optional[str]:
+    """Write a record to a logger's log files, not to its console.
+
+    Args:
+        logger (logging.Logger): E.g. the Runner's logger.
+        level (int): The logging level.
+        message (str): The text.
+
+    Returns:
+        str | None: The first log file's path, None when it has none.
+    """
+    files = [h for h in logger.handlers if isinstance(h, logging.FileHandler)]
+    for handler in files:
+        handler.emit(logger.makeRecord(logger.name, level, __file__, 0,
+                                       message, None, None))
+    return files[0].baseFilename if files else None
+
+
 def _is_user_error(error: BaseException) -> bool:
     from .work_dir import WorkDirInUseError
     if isinstance(error, (ValueError, FileNotFoundError, FileExistsError,
@@ -300,15 +344,9 @@ def run_cli(main: Callable[[Optional[List[str]]], object],
         if not _is_user_error(error):
             raise
         from mmengine.logging import MMLogger
-        logger = MMLogger.get_current_instance()
-        files = [h for h in logger.handlers
-                 if isinstance(h, logging.FileHandler)]
-        for handler in files:  # the traceback: in the log file only
-            handler.emit(logger.makeRecord(
-                logger.name, logging.ERROR, __file__, 0,
-                ''.join(traceback.format_exception(error)).rstrip(), None,
-                None, func='run_cli'))
-        log_file = files[0].baseFilename if files else None
+        log_file = log_to_file_only(
+            MMLogger.get_current_instance(), logging.ERROR,
+            ''.join(traceback.format_exception(error)).rstrip())
         if os.environ.get('BRL_MM_TRACEBACK'):
             traceback.print_exception(error)
         message = str(error).strip().strip('"\'') or type(error).__name__

@@ -3,6 +3,7 @@ every user error ends the output with one `error: ...` line naming the file
 or key and the fix, exit code 2, no traceback on the console."""
 import os
 import os.path as osp
+import pickle
 import subprocess
 import sys
 
@@ -59,6 +60,8 @@ def trained(config):
                        '--seed', '0', cwd=str(config['tmp']))
     assert code == 0, out[-3000:]
     assert not [f for f in os.listdir(work_dir) if f.endswith('.tmp')]
+    # item 9: a BRL run (mixup: soft labels) logs its training accuracy
+    assert 'top1_acc' in out
     return work_dir
 
 
@@ -82,12 +85,16 @@ def test_cfg_options_typo_is_refused_with_the_likely_key(config):
 
 def test_wrong_checkpoint_path_and_foreign_files(config):
     tmp = config['tmp']
-    assert_user_error(run(TEST, config['path'], 'missing.pth',
-                          cwd=str(tmp)), 'checkpoint missing.pth not found')
     (tmp / 'empty.pth').write_bytes(b'')
+    assert_user_error(run(TEST, config['path'], 'missing.pth',
+                          cwd=str(tmp)),
+                      'CHECKPOINT: checkpoint missing.pth not found')
+    assert_user_error(run(TRAIN, config['path'], '--work-dir',
+                          str(tmp / 'badresume'), '--resume', 'empty.pth',
+                          cwd=str(tmp)), '--resume: checkpoint empty.pth')
     assert_user_error(run(TEST, config['path'], 'empty.pth', cwd=str(tmp)),
                       'empty.pth', 'an empty file')
-    (tmp / 'preds.pkl').write_bytes(__import__('pickle').dumps([{}]))
+    (tmp / 'preds.pkl').write_bytes(pickle.dumps([{}]))
     assert_user_error(run(TEST, config['path'], 'preds.pkl', cwd=str(tmp)),
                       'preds.pkl', 'a pickled list, not a torch checkpoint')
 
