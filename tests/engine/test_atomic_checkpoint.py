@@ -22,6 +22,14 @@ def test_backend_is_registered_and_hook_uses_it():
     assert AtomicCheckpointHook(backend_args=explicit).backend_args is explicit
 
 
+def test_the_default_runtime_saves_atomically():
+    from mmaction.registry import HOOKS
+    from brl_mm.testing import REPO, load_config
+    cfg = load_config(osp.join(REPO, 'configs/_base_/default_runtime.py'))
+    assert cfg.default_hooks.checkpoint.type == 'AtomicCheckpointHook'
+    assert HOOKS.get('AtomicCheckpointHook') is AtomicCheckpointHook
+
+
 def test_a_failed_write_leaves_the_old_file_and_no_partial(tmp_path,
                                                            monkeypatch):
     target = tmp_path / 'epoch_1.pth'

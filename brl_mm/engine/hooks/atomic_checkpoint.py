@@ -18,12 +18,12 @@ import re
 from pathlib import Path
 from typing import List, Optional, Tuple, Union
 
+from mmaction.registry import HOOKS
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook
-from mmengine.registry import HOOKS
 
-from ...compat.checkpoint_loading import describe_checkpoint_file
-from ...utils.atomic_io import atomic_write
+from ...compat import describe_checkpoint_file
+from ...utils import atomic_write
 
 __all__ = [
     'AtomicCheckpointHook', 'AtomicLocalBackend', 'find_resumable_checkpoint'

@@ -12,9 +12,9 @@ report once and lets the partial load go on.
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-from mmengine.registry import HOOKS
 
 __all__ = ['CheckpointFitHook', 'CheckpointMismatchError',
            'checkpoint_fit_report']
