@@ -127,7 +127,8 @@ def check_work_dir(work_dir: str, resume, overwrite: bool = False) -> None:
             f'work dir {work_dir} already holds checkpoints of an earlier run '
             f'({names}{", ..." if len(found) > 3 else ""}). To continue that '
             'run pass --resume; to keep it and start afresh pass another '
-            '--work-dir; to replace it pass --overwrite.')
+            '--work-dir; to replace it pass --overwrite (its files are then '
+            f'moved to {work_dir.rstrip(os.sep)}.replaced-<time>).')
 
 
 def _drop_config_record(record: logging.LogRecord) -> bool:
