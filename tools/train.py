@@ -19,11 +19,10 @@ import brl_mm  # noqa: F401  (compat shims + registration, before mmaction)
 from brl_mm.engine.hooks import find_resumable_checkpoint
 from brl_mm.engine.launch import (add_launch_args, build_runner,
                                   check_cfg_options, check_checkpoint_file,
-                                  check_work_dir,
-                                  configure_distributed, default_work_dir,
-                                  launcher_rank, load_tool_config,
-                                  log_to_file_only, parse_launch_args,
-                                  run_cli)
+                                  check_work_dir, configure_distributed,
+                                  default_work_dir, launcher_rank,
+                                  load_tool_config, log_to_file_only,
+                                  parse_launch_args, run_cli)
 from brl_mm.engine.work_dir import WorkDirLock, move_earlier_run_aside
 from mmengine.config import Config
 
@@ -166,6 +165,7 @@ def main(argv=None) -> None:
     finally:
         if lock is not None:
             lock.release()
+
 
 if __name__ == '__main__':
     sys.exit(run_cli(main))
