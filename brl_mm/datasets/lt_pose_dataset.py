@@ -11,6 +11,7 @@ from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 from mmengine.logging import print_log
 
+from .class_names import benchmark_class_names
 from .layouts import get_layout
 from .long_tail import counts_from_labels, lt_class_counts, select_lt_subset
 
@@ -211,6 +212,9 @@ class LongTailPoseDataset(PoseDataset):
 
         self.num_classes = num_classes
         self._metainfo['num_classes'] = num_classes
+        if classes is None:  # the benchmark's packaged names, if any
+            classes = benchmark_class_names(
+                self.layout.name if self.layout else None, num_classes)
         if classes is not None:
             self._metainfo['classes'] = tuple(classes)
         if self.layout is not None:
