@@ -19,6 +19,7 @@ from .utils.config import load_config
 
 __all__ = [
     'REPO', 'PYTHON', 'TINY_TRAIN_LABELS', 'TINY_TRAIN_COUNTS', 'free_port',
+    'brl_layout_dir', 'fake_brl_state_dict',
     'load_config', 'run_python', 'set_custom_hook', 'shrink_config',
     'tiny_train_config', 'write_skeleton_pickle'
 ]
@@ -226,3 +227,48 @@ def tiny_train_config(ann_file: str,
     cfg.work_dir = work_dir
     cfg.experiment_name = f'sched_{uuid.uuid4().hex}'
     return cfg
+
+
+def brl_layout_dir() -> Optional[str]:
+    """``../shared/data/brl_checkpoint_layout`` beside the checkout (or
+    beside its parent, for a worktree), if present."""
+    for up in (1, 2):
+        root = REPO
+        for _ in range(up):
+            root = osp.dirname(root)
+        path = osp.join(root, 'shared', 'data', 'brl_checkpoint_layout')
+        if osp.isdir(path):
+            return path
+    return None
+
+
+def fake_brl_state_dict(backbone: str, num_classes: int = 60,
+                        seed: int = 0) -> Optional[Dict]:
+    """Random tensors with the keys and shapes of an original BRL model
+    (``{backbone}_ntu25_keys.tsv`` of :func:`brl_layout_dir`: ``stgcnpp``,
+    ``aagcn``, ``ctrgcn``, ``msg3d``), the head resized to ``num_classes``.
+
+    Returns:
+        OrderedDict | None: The state dict (BRL key names, ``fc_cls``), or
+        None when the layout tables are absent.
+    """
+    import torch
+    from collections import OrderedDict
+    folder = brl_layout_dir()
+    if folder is None:
+        return None
+    gen = torch.Generator().manual_seed(seed)
+    state = OrderedDict()
+    with open(osp.join(folder, f'{backbone}_ntu25_keys.tsv')) as f:
+        for line in f:
+            if line.startswith('#'):
+                continue
+            key, shape, _ = line.rstrip('\n').split('\t')
+            if shape == 'scalar':  # num_batches_tracked
+                state[key] = torch.tensor(7, dtype=torch.int64)
+                continue
+            dims = [int(d) for d in shape.split('x')]
+            if key.startswith('cls_head.fc_cls.'):
+                dims[0] = num_classes
+            state[key] = torch.randn(dims, generator=gen)
+    return state

@@ -13,12 +13,12 @@ from mmaction.registry import MODELS
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-from brl_mm.models.checkpoint_convert import (ConversionReport,
-                                              compare_with_model,
-                                              convert_checkpoint,
-                                              convert_state_dict,
-                                              extract_state_dict,
-                                              load_legacy_checkpoint)
+from brl_mm.zoo.checkpoint_convert import (ConversionReport,
+                                           compare_with_model,
+                                           convert_checkpoint,
+                                           convert_state_dict,
+                                           extract_state_dict,
+                                           load_legacy_checkpoint)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 LAYOUT_DIR = osp.join(osp.dirname(REPO), 'shared', 'data',

@@ -21,12 +21,11 @@ The output is ``dict(state_dict=..., meta=...)`` with plain Python values
 only, so ``mmengine.runner.load_checkpoint`` (and ``torch.load`` with
 ``weights_only=True``) read it.
 """
+import hashlib
 import io
-import os
 import os.path as osp
 import pickle
 import re
-import tempfile
 import types
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -34,11 +33,14 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
+from brl_mm.utils import atomic_write
+
 __all__ = [
     'RENAME_RULES', 'MissingClassPlaceholder', 'LegacyUnpickler',
     'load_legacy_checkpoint', 'extract_state_dict', 'convert_state_dict',
     'ConversionReport', 'compare_with_model', 'build_model_from_config',
-    'convert_checkpoint'
+    'convert_checkpoint', 'convert_in_memory', 'file_sha256',
+    'UnmatchedKeysError', 'fill_training_state', 'TRAINING_STATE_PREFIXES'
 ]
 
 #: (regex, replacement) applied in order to every key after ``module.``
@@ -49,6 +51,11 @@ RENAME_RULES: Tuple[Tuple[str, str], ...] = (
 
 #: Top-level prefixes of a recognizer's ``state_dict``.
 KNOWN_PREFIXES = ('backbone.', 'cls_head.', 'neck.', 'data_preprocessor.')
+#: Buffers of brl-mm's training components (the two-stage losses' class
+#: counts, weights and stage, set by ``DetachedScheduleHook``): the original
+#: BRL losses have none, so a converted checkpoint lacks them; they take the
+#: model's own values and do not affect inference.
+TRAINING_STATE_PREFIXES = ('cls_head.loss_cls.', )
 
 
 class MissingClassPlaceholder(dict):
@@ -245,6 +252,10 @@ class ConversionReport:
         shape_mismatch (list[tuple]): ``(key, checkpoint shape, model
             shape)`` (only with a model).
         model_checked (bool): Whether a model was compared.
+        source_sha256 (str): sha256 of the source file.
+        training_state_from_model (list[str]): Training-state buffers of the
+            model (:data:`TRAINING_STATE_PREFIXES`) the checkpoint lacks;
+            the output takes the model's values (only with a model).
     """
 
     num_keys: int = 0
@@ -257,6 +268,8 @@ class ConversionReport:
     shape_mismatch: List[Tuple[str, tuple, tuple]] = field(
         default_factory=list)
     model_checked: bool = False
+    source_sha256: str = ''
+    training_state_from_model: List[str] = field(default_factory=list)
 
     @property
     def unmatched(self) -> bool:
@@ -278,6 +291,8 @@ class ConversionReport:
 
         lines = [f'converted {self.num_keys} tensors, '
                  f'renamed {len(self.renamed)}']
+        if self.source_sha256:
+            lines.append(f'source sha256 {self.source_sha256}')
         lines += block('renamed', [f'{a} -> {b}'
                                    for a, b in self.renamed.items()])
         lines += block('pickled classes replaced by placeholders',
@@ -292,6 +307,8 @@ class ConversionReport:
                            self.unexpected_in_checkpoint)
             lines += block('shape mismatch (key, checkpoint, model)',
                            self.shape_mismatch)
+            lines += block('training-state buffers taken from the model',
+                           self.training_state_from_model)
             lines.append('all keys match the model (strict load works)'
                          if not self.unmatched else
                          'UNMATCHED keys: strict loading will fail')
@@ -318,7 +335,13 @@ def compare_with_model(state_dict: Dict[str, torch.Tensor],
     report = report or ConversionReport(num_keys=len(state_dict))
     target = model.state_dict()
     report.model_checked = True
-    report.missing_in_checkpoint = [k for k in target if k not in state_dict]
+    missing = [k for k in target if k not in state_dict]
+    report.training_state_from_model = [
+        k for k in missing if k.startswith(TRAINING_STATE_PREFIXES)
+    ]
+    report.missing_in_checkpoint = [
+        k for k in missing if k not in report.training_state_from_model
+    ]
     report.unexpected_in_checkpoint = [
         k for k in state_dict if k not in target
     ]
@@ -377,35 +400,73 @@ def _plain(value: Any, depth: int = 0) -> Any:
     return f'<dropped {type(value).__module__}.{type(value).__qualname__}>'
 
 
-def convert_checkpoint(src: str,
-                       dst: str,
-                       model: Optional[torch.nn.Module] = None,
-                       force: bool = False,
-                       rules: Sequence[Tuple[str, str]] = RENAME_RULES
-                       ) -> ConversionReport:
-    """Convert the BRL / PYSKL checkpoint ``src`` into ``dst``.
+class UnmatchedKeysError(ValueError):
+    """The converted keys do not match the model (nothing was written).
+
+    Args:
+        report (ConversionReport): The conversion's report.
+    """
+
+    def __init__(self, report: ConversionReport) -> None:
+        super().__init__('the converted keys do not match the model: '
+                         'strict loading would fail')
+        self.report = report
+
+
+def fill_training_state(state_dict: Dict[str, torch.Tensor],
+                        model: torch.nn.Module) -> List[str]:
+    """Add the model's training-state buffers the state dict lacks.
+
+    Args:
+        state_dict (dict): Converted keys -> tensors, changed in place.
+        model (torch.nn.Module): The target model.
+
+    Returns:
+        list[str]: The keys added (see :data:`TRAINING_STATE_PREFIXES`).
+    """
+    added = []
+    for key, value in model.state_dict().items():
+        if key.startswith(TRAINING_STATE_PREFIXES) and key not in state_dict:
+            state_dict[key] = value.detach().clone().cpu()
+            added.append(key)
+    return added
+
+
+def file_sha256(path: str, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(chunk), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def convert_in_memory(src: str,
+                      model: Optional[torch.nn.Module] = None,
+                      rules: Sequence[Tuple[str, str]] = RENAME_RULES,
+                      extra_meta: Optional[Dict[str, Any]] = None
+                      ) -> Tuple[Dict[str, Any], ConversionReport]:
+    """Convert the BRL / PYSKL checkpoint ``src`` without writing a file.
 
     Args:
         src (str): Original checkpoint (trusted file, see module docstring).
-        dst (str): Output path; an existing file is kept unless ``force``.
         model (torch.nn.Module, optional): Model to check the keys against.
-        force (bool): Overwrite ``dst`` if it exists. Defaults to False.
         rules (Sequence[tuple[str, str]]): Rename rules. Defaults to
             :data:`RENAME_RULES`.
+        extra_meta (dict, optional): Added to the output's ``meta`` (plain
+            values only, e.g. the zoo name).
 
     Returns:
-        ConversionReport: What was converted and what did not match.
+        tuple: ``dict(state_dict=..., meta=...)`` (``meta`` holds
+        ``source``, ``source_sha256``, ``renamed`` and the source's own
+        ``source_meta``) and the :class:`ConversionReport`.
     """
-    if osp.exists(dst) and not force:
-        raise FileExistsError(
-            f'{dst!r} exists; pass force=True (--force) to overwrite it')
-    if osp.abspath(src) == osp.abspath(dst):
-        raise ValueError('src and dst are the same file; write elsewhere')
     checkpoint, missing_classes = load_legacy_checkpoint(src)
     state_dict, renamed = convert_state_dict(
         extract_state_dict(checkpoint), rules)
     report = ConversionReport(
         num_keys=len(state_dict),
+        source_sha256=file_sha256(src),
         renamed=renamed,
         missing_classes=missing_classes,
         dropped_entries=sorted(
@@ -417,23 +478,52 @@ def convert_checkpoint(src: str,
         ])
     if model is not None:
         compare_with_model(state_dict, model, report)
+        fill_training_state(state_dict, model)
     source_meta = checkpoint.get('meta') if 'state_dict' in checkpoint \
         else None
     meta = dict(
-        converted_by='brl_mm.models.checkpoint_convert',
+        converted_by='brl_mm.zoo.checkpoint_convert',
         source=osp.basename(src),
+        source_sha256=report.source_sha256,
         renamed=dict(renamed),
         source_meta=_plain(source_meta) if source_meta is not None else {})
-    out_dir = osp.dirname(osp.abspath(dst))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix='.pth.tmp', dir=out_dir)
-    os.close(fd)
-    try:
-        torch.save(dict(state_dict=state_dict, meta=meta), tmp)
+    meta.update(_plain(dict(extra_meta or {})))
+    return dict(state_dict=state_dict, meta=meta), report
+
+
+def convert_checkpoint(src: str,
+                       dst: str,
+                       model: Optional[torch.nn.Module] = None,
+                       force: bool = False,
+                       rules: Sequence[Tuple[str, str]] = RENAME_RULES,
+                       extra_meta: Optional[Dict[str, Any]] = None,
+                       require_match: bool = False) -> ConversionReport:
+    """Convert the BRL / PYSKL checkpoint ``src`` into ``dst``.
+
+    Args:
+        src (str): Original checkpoint (trusted file, see module docstring).
+        dst (str): Output path; an existing file is kept unless ``force``.
+        model (torch.nn.Module, optional): Model to check the keys against.
+        force (bool): Overwrite ``dst`` if it exists. Defaults to False.
+        rules (Sequence[tuple[str, str]]): Rename rules. Defaults to
+            :data:`RENAME_RULES`.
+        extra_meta (dict, optional): Added to the output's ``meta``.
+        require_match (bool): Write nothing and raise
+            :class:`UnmatchedKeysError` if the keys do not match ``model``.
+
+    Returns:
+        ConversionReport: What was converted and what did not match.
+    """
+    if osp.exists(dst) and not force:
+        raise FileExistsError(
+            f'{dst!r} exists; pass force=True (--force) to overwrite it')
+    if osp.abspath(src) == osp.abspath(dst):
+        raise ValueError('src and dst are the same file; write elsewhere')
+    converted, report = convert_in_memory(src, model, rules, extra_meta)
+    if require_match and report.unmatched:
+        raise UnmatchedKeysError(report)
+    with atomic_write(dst, 'wb') as f:
         if osp.exists(dst) and not force:  # appeared meanwhile
             raise FileExistsError(f'{dst!r} exists; pass --force')
-        os.replace(tmp, dst)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+        torch.save(converted, f)
     return report
