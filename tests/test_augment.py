@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from mmaction.registry import TRANSFORMS
 
-from brl_mm.datasets.layouts import LAYOUTS, get_layout
+from brl_mm.layouts import LAYOUTS, get_layout
 from brl_mm.datasets.transforms import (RandomRot, RandomScale, SpatialFlip,
                                         TemporalReverse)
 from brl_mm.datasets.transforms.augment import (rotation_matrix_2d,

@@ -15,8 +15,8 @@ from mmengine.runner import Runner
 
 import brl_mm  # noqa: F401  (compat shims + registration)
 from brl_mm.datasets import unwrap_dataset
-from brl_mm.datasets.transforms import CachedPreNormalize3D
-from brl_mm.engine import WarmNormalizeCacheHook, warm_normalize_cache
+from brl_mm.fast import CachedPreNormalize3D
+from brl_mm.fast import WarmNormalizeCacheHook, warm_normalize_cache
 from brl_mm.testing import REPO, load_config, set_custom_hook, shrink_config
 
 

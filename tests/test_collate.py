@@ -12,8 +12,8 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import FUNCTIONS
 
 import brl_mm  # noqa: F401  (registration)
-from brl_mm.datasets import compact_collate
-from brl_mm.datasets.collate import InlinePickledList, StackedTensorList
+from brl_mm.fast import compact_collate
+from brl_mm.fast.collate import InlinePickledList, StackedTensorList
 from brl_mm.testing import REPO, load_config
 
 

@@ -203,7 +203,21 @@ def test_default_shims_on_this_stack():
     assert result.stdout.strip() == (
         "['drn_stub', 'trusted_checkpoint_loading', "
         "'pkg_resources_free_config', 'cpu_distributed', "
-        "'config_format_flag']")
+        "'config_format_flag', 'graph_table_layouts']")
+
+
+GRAPH_NW_UCLA = """
+import brl_mm
+from mmaction.models.utils import Graph
+print('nodes', Graph(layout='nw_ucla').num_node)
+"""
+
+
+def test_graph_table_layouts_shim():
+    assert _run(GRAPH_NW_UCLA).stdout.strip() == 'nodes 20'
+    result = _run(GRAPH_NW_UCLA, disable='graph_table_layouts')
+    assert result.returncode != 0
+    assert "assert layout in ['openpose', 'nturgb+d', 'coco']" in result.stderr
 
 
 # ------------------------------------------------------- cpu_distributed

@@ -15,7 +15,7 @@ from mmaction.structures import ActionDataSample
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 
-from brl_mm.engine.compile_hook import CompileModulesHook, compile_modules
+from brl_mm.fast.compile_hook import CompileModulesHook, compile_modules
 from brl_mm.testing import REPO, load_config
 
 NUM_CLASSES = 5

@@ -10,9 +10,8 @@ import pytest
 from mmaction.datasets.transforms import PreNormalize3D, UniformSampleFrames
 
 import brl_mm  # noqa: F401  (compat shims + registration)
-from brl_mm.datasets.transforms import (CachedPreNormalize3D,
-                                        FastUniformSampleFrames)
-from brl_mm.datasets.transforms.normalize import nonempty_frames
+from brl_mm.fast import CachedPreNormalize3D, FastUniformSampleFrames
+from brl_mm.fast.normalize import nonempty_frames
 
 
 def _sample(frames=40, persons=1, joints=25, seed=0, name='S001A001'):

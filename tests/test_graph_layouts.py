@@ -5,9 +5,12 @@ import torch
 from mmaction.models.utils import Graph
 from mmaction.registry import MODELS
 
-from brl_mm.datasets import layouts
-from brl_mm.datasets.layouts import SkeletonLayout, get_layout
-from brl_mm.models.graph import MMACTION_GRAPH_LAYOUTS, register_table_layouts
+from brl_mm import layouts
+from brl_mm.layouts import SkeletonLayout, get_layout
+from brl_mm.compat.graph_layouts import register_table_layouts
+
+MMACTION_GRAPH_LAYOUTS = [
+    name for name, entry in layouts.LAYOUTS.items() if entry.in_mmaction]
 
 
 @pytest.mark.parametrize('mode', ['spatial', 'stgcn_spatial', 'binary_adj'])
@@ -52,6 +55,18 @@ def test_any_new_table_layout_is_available(monkeypatch):
 def test_unknown_layout_names_the_table():
     with pytest.raises(KeyError, match='LAYOUTS'):
         Graph(layout='kinect_v3')
+
+
+def test_mmaction_knows_exactly_the_in_mmaction_layouts():
+    assert sorted(MMACTION_GRAPH_LAYOUTS) == ['coco', 'nturgb+d', 'openpose']
+    original = Graph._brl_mm_original_init
+    for name, entry in layouts.LAYOUTS.items():
+        graph = Graph.__new__(Graph)
+        if entry.in_mmaction:
+            original(graph, name)
+        else:
+            with pytest.raises(Exception):
+                original(graph, name)
 
 
 def test_registration_is_idempotent():

@@ -9,7 +9,7 @@ from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 
 import brl_mm  # noqa: F401  (compat shims + registration)
-from brl_mm.models.heads import SyncFreeGCNHead, top_k_accuracy_on_device
+from brl_mm.fast.heads import SyncFreeGCNHead, top_k_accuracy_on_device
 
 NUM_CLASSES = 6
 COUNTS = [40, 20, 10, 5, 2, 1]

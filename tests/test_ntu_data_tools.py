@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
-from brl_mm.datasets.ntu_raw import (denoise_bodies, official_splits,
+from brl_mm.datasets.converters.ntu_raw import (denoise_bodies, official_splits,
                                      parse_sample_name, parse_skeleton_text,
                                      skeleton_file_to_annotation)
 

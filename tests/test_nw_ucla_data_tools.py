@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from brl_mm.datasets import LongTailPoseDataset
-from brl_mm.datasets.nw_ucla_raw import (NW_UCLA_ACTIONS,
+from brl_mm.datasets.converters.nw_ucla_raw import (NW_UCLA_ACTIONS,
                                          nw_ucla_json_to_annotation,
                                          nw_ucla_splits, parse_nw_ucla_name)
 

@@ -10,12 +10,12 @@ import sys
 import numpy as np
 import pytest
 
-from brl_mm.datasets.layouts import get_layout
+from brl_mm.layouts import get_layout
 from brl_mm.datasets.long_tail import lt_class_counts
-from brl_mm.datasets.synthetic import (SUPPORTED_LAYOUTS,
-                                       generate_synthetic_lt,
+from brl_mm.datasets.synthetic import (generate_synthetic_lt,
                                        max_synthetic_classes,
-                                       synthetic_class_names)
+                                       synthetic_class_names,
+                                       synthetic_layouts)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CLI = osp.join(REPO, 'tools', 'data', 'generate_synthetic_lt.py')
@@ -256,7 +256,11 @@ def test_class_table():
     assert set(labels) == set(range(60))
 
 
-@pytest.mark.parametrize('layout', sorted(SUPPORTED_LAYOUTS))
+def test_synthetic_layouts_come_from_the_layout_table():
+    assert synthetic_layouts() == ['coco', 'nturgb+d', 'nw_ucla', 'openpose']
+
+
+@pytest.mark.parametrize('layout', synthetic_layouts())
 def test_every_supported_layout(layout):
     data = generate_synthetic_lt(num_classes=2,
                                  n_max=2,
@@ -266,7 +270,7 @@ def test_every_supported_layout(layout):
                                  max_frames=10,
                                  layout=layout)
     lay = get_layout(layout)
-    dims = 3 if SUPPORTED_LAYOUTS[layout] == '3d' else 2
+    dims = get_layout(layout).coord_dims
     for a in data['annotations']:
         assert a['keypoint'].shape[2:] == (lay.num_joints, dims)
         assert ('keypoint_score' in a) == (dims == 2)

@@ -178,8 +178,7 @@ def _check_keypoints(keypoints: np.ndarray,
                      expected: Optional[str], given: Optional[str],
                      name: str) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Validate ``(M, T, V, C)`` keypoints against the model's layout."""
-    from brl_mm.datasets import get_layout
-    from brl_mm.datasets.lt_pose_dataset import LAYOUT_COORD_DIMS
+    from brl_mm.layouts import get_layout
     where = f' ({name})' if name else ''
     keypoints = np.asarray(keypoints, dtype=np.float32)
     if keypoints.ndim == 3:  # one person
@@ -200,10 +199,8 @@ def _check_keypoints(keypoints: np.ndarray,
             f'trained on {layout.name!r} ({layout.num_joints} joints): use a '
             f'model trained on {given!r} skeletons, or convert the poses')
     if V != layout.num_joints:
-        known = [f'{lay.name} ({lay.num_joints})' for lay in
-                 _layouts_with(V)]
-        guess = (f' ({V} joints is the {", ".join(known)} layout)'
-                 if known else '')
+        known = [repr(lay.name) for lay in _layouts_with(V)]
+        guess = (f' (the {" / ".join(known)} layout)' if known else '')
         raise LayoutMismatchError(
             f'the input{where} has {V} joints per person{guess} but the model '
             f'expects {layout.num_joints} joints of the {layout.name!r} '
@@ -211,18 +208,18 @@ def _check_keypoints(keypoints: np.ndarray,
             '2D poses: a config of configs/brl/k400/; NTU-25 3D: '
             'configs/brl/ntu60_xsub_lt/), or train one on your data; joints '
             'of one format cannot simply be fed to a model of another.')
-    dims = LAYOUT_COORD_DIMS.get(layout.name)
-    if dims == 2 and C == 3 and keypoint_score is None:
+    dims = layout.coord_dims
+    if layout.has_score and C == 3 and keypoint_score is None:
         # (x, y, score) as pose estimators write them
         keypoint_score, keypoints = keypoints[..., 2], keypoints[..., :2]
         C = 2
-    if dims is not None and C != dims:
+    if C != dims:
         raise LayoutMismatchError(
             f'the input{where} has {C} coordinates per joint but the '
             f'{layout.name!r} model expects {dims} '
             f'({"x, y, z" if dims == 3 else "x, y (+ a score)"}): 2D poses '
             'need a 2D model (configs/brl/k400/), 3D skeletons a 3D one')
-    if dims == 2 and keypoint_score is None:
+    if layout.has_score and keypoint_score is None:
         keypoint_score = np.ones(keypoints.shape[:3], dtype=np.float32)
     if keypoint_score is not None:
         keypoint_score = np.asarray(keypoint_score, dtype=np.float32)
@@ -234,7 +231,7 @@ def _check_keypoints(keypoints: np.ndarray,
 
 
 def _layouts_with(num_joints: int):
-    from brl_mm.datasets import LAYOUTS
+    from brl_mm.layouts import LAYOUTS
     return [lay for lay in LAYOUTS.values() if lay.num_joints == num_joints]
 
 
