@@ -20,7 +20,7 @@ from mmengine.runner import CheckpointLoader, load_state_dict
 __all__ = [
     'LayoutMismatchError', 'SkeletonPrediction', 'init_recognizer',
     'inference_skeleton', 'predict_scores', 'make_sample', 'model_layout',
-    'top_k', 'test_pipeline_cfg'
+    'top_k', 'class_name', 'test_pipeline_cfg', 'resolve_config'
 ]
 
 
@@ -94,8 +94,15 @@ def model_layout(cfg: Config) -> Optional[str]:
     return graph.get('layout')
 
 
-def _resolve_config(config: Union[str, Config]) -> Config:
-    """A Config from a Config, a file or a model-zoo name."""
+def resolve_config(config: Union[str, Config]) -> Config:
+    """A Config from a Config, a config file or a model-zoo name.
+
+    Args:
+        config (str | Config): The config, its file or a zoo name.
+
+    Returns:
+        Config: The config (a Config is returned as is).
+    """
     from brl_mm.utils import load_config
     if isinstance(config, Config):
         return config
@@ -152,7 +159,7 @@ def init_recognizer(config: Union[str, Config],
     """
     import brl_mm  # noqa: F401  (compat shims, registration, brl://)
     from mmaction.registry import MODELS
-    cfg = _resolve_config(config)
+    cfg = resolve_config(config)
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     if cfg.model.get('backbone', {}).get('pretrained'):
         cfg.model.backbone.pretrained = None
@@ -302,6 +309,17 @@ def predict_scores(model: torch.nn.Module,
     return result.pred_score.detach().cpu().double().numpy()
 
 
+def class_name(classes: Optional[Sequence[str]],
+               label: Optional[int]) -> Optional[str]:
+    """The name of ``label``: ``classes[label]``, else ``'class_<label>'``
+    (None for no label)."""
+    if label is None:
+        return None
+    if classes is not None and 0 <= label < len(classes):
+        return str(classes[label])
+    return f'class_{label}'
+
+
 def top_k(scores: np.ndarray, classes: Optional[Sequence[str]],
           k: int = 5, sample: str = '') -> SkeletonPrediction:
     """The ``k`` best classes of a ``(K,)`` score vector (stable order).
@@ -317,8 +335,7 @@ def top_k(scores: np.ndarray, classes: Optional[Sequence[str]],
     """
     scores = np.asarray(scores, dtype=np.float64)
     order = np.argsort(-scores, kind='stable')[:max(1, min(k, len(scores)))]
-    names = [classes[i] if classes is not None else f'class_{i}'
-             for i in order]
+    names = [class_name(classes, int(i)) for i in order]
     return SkeletonPrediction(
         labels=[int(i) for i in order], names=names,
         scores=[float(scores[i]) for i in order], pred_score=scores,
