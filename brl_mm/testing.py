@@ -19,7 +19,8 @@ from .utils.config import load_config
 
 __all__ = [
     'REPO', 'PYTHON', 'TINY_TRAIN_LABELS', 'TINY_TRAIN_COUNTS', 'free_port',
-    'brl_layout_dir', 'fake_brl_state_dict',
+    'brl_layout_dir', 'fake_brl_state_dict', 'TINY_CLASSES',
+    'trained_tiny_model',
     'load_config', 'run_python', 'set_custom_hook', 'shrink_config',
     'tiny_train_config', 'write_skeleton_pickle'
 ]
@@ -272,3 +273,42 @@ def fake_brl_state_dict(backbone: str, num_classes: int = 60,
                 dims[0] = num_classes
             state[key] = torch.randn(dims, generator=gen)
     return state
+
+
+#: Class names of :func:`trained_tiny_model`'s pickle.
+TINY_CLASSES = ['wave', 'kick', 'sit down', 'jump']
+
+
+def trained_tiny_model(folder: str, config: str = 'configs/brl/synthetic_lt.py',
+                       epochs: int = 1) -> Dict[str, str]:
+    """Train a shrunk config for ``epochs`` on a tiny 4-class pickle.
+
+    The pickle (``tiny.pkl``: :data:`TINY_TRAIN_LABELS` in ``xsub_train``,
+    2 samples per class in ``xsub_val``, names :data:`TINY_CLASSES`) and the
+    run live in ``folder``. Training uses :func:`tiny_train_config`'s
+    schedule on ``config``'s model (:func:`shrink_config`); the returned
+    inference config is ``config`` shrunk the same way, with its test
+    loader on ``xsub_val``.
+
+    Returns:
+        dict: ``pickle``, ``config`` (the dumped inference config) and
+        ``checkpoint`` (the last epoch's) paths.
+    """
+    from mmengine.runner import Runner
+    ann = osp.join(folder, 'tiny.pkl')
+    labels = TINY_TRAIN_LABELS + [0, 0, 1, 1, 2, 2, 3, 3]
+    n_train = len(TINY_TRAIN_LABELS)
+    write_skeleton_pickle(ann, labels,
+                          dict(xsub_train=range(n_train),
+                               xsub_val=range(n_train, len(labels))),
+                          classes=TINY_CLASSES, frames=20)
+    infer_cfg = load_config(osp.join(REPO, config))
+    shrink_config(infer_cfg, ann, len(TINY_CLASSES))
+    train_cfg = tiny_train_config(ann, osp.join(folder, 'work'),
+                                  max_epochs=epochs, switch_epoch=epochs)
+    train_cfg.model = infer_cfg.model
+    Runner.from_cfg(train_cfg).train()
+    config_path = osp.join(folder, 'infer_config.py')
+    infer_cfg.dump(config_path)
+    return dict(pickle=ann, config=config_path,
+                checkpoint=osp.join(folder, 'work', f'epoch_{epochs}.pth'))

@@ -266,12 +266,15 @@ def make_sample(keypoints: np.ndarray,
 
     Returns:
         dict: ``keypoint``, ``total_frames``, ``frame_dir``, ``label=-1``,
-        ``start_index``, ``modality`` (+ ``keypoint_score``, ``img_shape``).
+        ``start_index``, ``modality`` (+ ``keypoint_score``, ``img_shape``);
+        the arrays are copies, so the caller's are never changed.
     """
-    sample = dict(keypoint=keypoints, total_frames=int(keypoints.shape[1]),
-                  frame_dir=name, label=-1, start_index=0, modality='Pose')
+    # copies: some stock transforms (PreNormalize2D) work in place
+    sample = dict(keypoint=np.array(keypoints, dtype=np.float32),
+                  total_frames=int(keypoints.shape[1]), frame_dir=name,
+                  label=-1, start_index=0, modality='Pose')
     if keypoint_score is not None:
-        sample['keypoint_score'] = keypoint_score
+        sample['keypoint_score'] = np.array(keypoint_score, dtype=np.float32)
     if img_shape is not None:
         sample['img_shape'] = tuple(int(s) for s in img_shape)
     return sample
