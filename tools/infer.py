@@ -70,6 +70,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     if bool(args.config) == bool(args.stream):
         parser.error('give --config (and --checkpoint) or --stream CONFIG '
                      'CKPT per stream')
+    if args.config and not args.checkpoint:
+        parser.error('--config needs --checkpoint (a file or brl://NAME)')
     if args.stream and len(args.stream) < 2:
         parser.error('an ensemble needs two or more --stream s')
     if (args.preset or args.weights) and not args.stream:
