@@ -280,12 +280,13 @@ TINY_CLASSES = ['wave', 'kick', 'sit down', 'jump']
 
 
 def trained_tiny_model(folder: str, config: str = 'configs/brl/synthetic_lt.py',
-                       epochs: int = 1) -> Dict[str, str]:
+                       epochs: int = 1, ann_file: Optional[str] = None,
+                       num_classes: int = 4) -> Dict[str, str]:
     """Train a shrunk config for ``epochs`` on a tiny 4-class pickle.
 
     The pickle (``tiny.pkl``: :data:`TINY_TRAIN_LABELS` in ``xsub_train``,
-    2 samples per class in ``xsub_val``, names :data:`TINY_CLASSES`) and the
-    run live in ``folder``. Training uses :func:`tiny_train_config`'s
+    2 samples per class in ``xsub_val``, names :data:`TINY_CLASSES`; or
+    ``ann_file`` with ``num_classes``) and the run live in ``folder``. Training uses :func:`tiny_train_config`'s
     schedule on ``config``'s model (:func:`shrink_config`); the returned
     inference config is ``config`` shrunk the same way, with its test
     loader on ``xsub_val``.
@@ -295,17 +296,21 @@ def trained_tiny_model(folder: str, config: str = 'configs/brl/synthetic_lt.py',
         ``checkpoint`` (the last epoch's) paths.
     """
     from mmengine.runner import Runner
-    ann = osp.join(folder, 'tiny.pkl')
-    labels = TINY_TRAIN_LABELS + [0, 0, 1, 1, 2, 2, 3, 3]
-    n_train = len(TINY_TRAIN_LABELS)
-    write_skeleton_pickle(ann, labels,
-                          dict(xsub_train=range(n_train),
-                               xsub_val=range(n_train, len(labels))),
-                          classes=TINY_CLASSES, frames=20)
+    ann = ann_file
+    if ann is None:
+        ann = osp.join(folder, 'tiny.pkl')
+        labels = TINY_TRAIN_LABELS + [0, 0, 1, 1, 2, 2, 3, 3]
+        n_train = len(TINY_TRAIN_LABELS)
+        write_skeleton_pickle(ann, labels,
+                              dict(xsub_train=range(n_train),
+                                   xsub_val=range(n_train, len(labels))),
+                              classes=TINY_CLASSES, frames=20)
+        num_classes = len(TINY_CLASSES)
     infer_cfg = load_config(osp.join(REPO, config))
-    shrink_config(infer_cfg, ann, len(TINY_CLASSES))
+    shrink_config(infer_cfg, ann, num_classes)
     train_cfg = tiny_train_config(ann, osp.join(folder, 'work'),
-                                  max_epochs=epochs, switch_epoch=epochs)
+                                  max_epochs=epochs, switch_epoch=epochs,
+                                  num_classes=num_classes)
     train_cfg.model = infer_cfg.model
     Runner.from_cfg(train_cfg).train()
     config_path = osp.join(folder, 'infer_config.py')

@@ -5,7 +5,7 @@
         [--out predictions.json]
 
 INPUT: an mmaction skeleton pickle (every sample, or ``--split`` /
-``--ids`` / ``--num``), a ``.npy`` (``(M, T, V, C)`` or ``(T, V, C)``) /
+``--ids``, ``--every K`` / ``--num N``), a ``.npy`` (``(M, T, V, C)`` or ``(T, V, C)``) /
 ``.npz`` (``keypoint`` [+ ``keypoint_score``]) keypoint array, or an mmpose
 inferencer ``predictions`` JSON (2D, e.g. COCO-17). ``--config`` takes a
 config file or a model-zoo name (``configs/**/metafile.yml``);
@@ -52,8 +52,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                      help='one fusion weight per --stream')
     parser.add_argument('--split', help='pickles: the split to recognize')
     parser.add_argument('--ids', nargs='+', help='pickles: these frame_dirs')
+    parser.add_argument('--every', type=int, default=1, metavar='K',
+                        help='only every K-th sample of each input')
     parser.add_argument('--num', type=int,
-                        help='only the first N samples of each input')
+                        help='at most N samples of each input')
     parser.add_argument('--topk', type=int, default=5)
     parser.add_argument('--layout', help='the inputs\' skeleton layout '
                         '(checked against the model\'s, e.g. coco)')
@@ -112,7 +114,8 @@ def run(args: argparse.Namespace) -> List[dict]:
     for path in args.inputs:
         found, file_classes = read_skeleton_inputs(
             path, args.split, args.ids, args.num_person)
-        samples += [(s, file_classes) for s in found[:args.num]]
+        samples += [(s, file_classes)
+                    for s in found[::max(1, args.every)][:args.num]]
     bar = ProgressBar(len(samples), file=sys.stderr) \
         if len(samples) > 1 else None
     rows = []
