@@ -296,6 +296,7 @@ def trained_tiny_model(folder: str, config: str = 'configs/brl/synthetic_lt.py',
         ``checkpoint`` (the last epoch's) paths.
     """
     from mmengine.runner import Runner
+    os.makedirs(folder, exist_ok=True)
     ann = ann_file
     if ann is None:
         ann = osp.join(folder, 'tiny.pkl')
