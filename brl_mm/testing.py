@@ -20,7 +20,7 @@ from .utils.config import load_config
 __all__ = [
     'REPO', 'PYTHON', 'TINY_TRAIN_LABELS', 'TINY_TRAIN_COUNTS', 'free_port',
     'brl_layout_dir', 'fake_brl_state_dict', 'TINY_CLASSES',
-    'trained_tiny_model',
+    'trained_tiny_model', 'load_tool',
     'load_config', 'run_python', 'set_custom_hook', 'shrink_config',
     'tiny_train_config', 'write_skeleton_pickle'
 ]
@@ -279,17 +279,18 @@ def fake_brl_state_dict(backbone: str, num_classes: int = 60,
 TINY_CLASSES = ['wave', 'kick', 'sit down', 'jump']
 
 
-def trained_tiny_model(folder: str, config: str = 'configs/brl/synthetic_lt.py',
+def trained_tiny_model(folder: str,
+                       config: str = 'configs/brl/synthetic_lt.py',
                        epochs: int = 1, ann_file: Optional[str] = None,
                        num_classes: int = 4) -> Dict[str, str]:
     """Train a shrunk config for ``epochs`` on a tiny 4-class pickle.
 
     The pickle (``tiny.pkl``: :data:`TINY_TRAIN_LABELS` in ``xsub_train``,
     2 samples per class in ``xsub_val``, names :data:`TINY_CLASSES`; or
-    ``ann_file`` with ``num_classes``) and the run live in ``folder``. Training uses :func:`tiny_train_config`'s
-    schedule on ``config``'s model (:func:`shrink_config`); the returned
-    inference config is ``config`` shrunk the same way, with its test
-    loader on ``xsub_val``.
+    ``ann_file`` with ``num_classes``) and the run live in ``folder``.
+    Training uses :func:`tiny_train_config`'s schedule on ``config``'s
+    model (:func:`shrink_config`); the returned inference config is
+    ``config`` shrunk the same way, with its test loader on ``xsub_val``.
 
     Returns:
         dict: ``pickle``, ``config`` (the dumped inference config) and
@@ -318,3 +319,21 @@ def trained_tiny_model(folder: str, config: str = 'configs/brl/synthetic_lt.py',
     infer_cfg.dump(config_path)
     return dict(pickle=ann, config=config_path,
                 checkpoint=osp.join(folder, 'work', f'epoch_{epochs}.pth'))
+
+
+def load_tool(name: str):
+    """Import ``tools/<name>.py`` of :data:`REPO` as a module (to call its
+    ``main(argv)`` in-process).
+
+    Args:
+        name (str): The script's name without ``.py``, e.g. ``'infer'``.
+
+    Returns:
+        module: The loaded module.
+    """
+    import importlib.util
+    path = osp.join(REPO, 'tools', f'{name}.py')
+    spec = importlib.util.spec_from_file_location(f'brl_tool_{name}', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

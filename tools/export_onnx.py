@@ -86,8 +86,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     check_input = torch.randn((args.check_batch, ) + tuple(shape[1:]),
                               generator=torch.Generator().manual_seed(1))
     result = check_onnx(out, model, check_input)
+    dims = ', '.join(map(str, shape[1:]))
     print(f'{type(model.backbone).__name__} + {type(model.cls_head).__name__}'
-          f' -> {out}: input keypoint (batch, {", ".join(map(str, shape[1:]))})'
+          f' -> {out}: input keypoint (batch, {dims})'
           f', output scores (batch, {result["torch"].shape[1]}); opset '
           f'{args.opset}, torch {torch.__version__}, onnxruntime '
           f'{onnxruntime.__version__}')

@@ -5,10 +5,11 @@
         [--out predictions.json]
 
 INPUT: an mmaction skeleton pickle (every sample, or ``--split`` /
-``--ids``, ``--every K`` / ``--num N``), a ``.npy`` (``(M, T, V, C)`` or ``(T, V, C)``) /
-``.npz`` (``keypoint`` [+ ``keypoint_score``]) keypoint array, or an mmpose
-inferencer ``predictions`` JSON (2D, e.g. COCO-17). ``--config`` takes a
-config file or a model-zoo name (``configs/**/metafile.yml``);
+``--ids``, ``--every K`` / ``--num N``), a ``.npy`` (``(M, T, V, C)`` or
+``(T, V, C)``) / ``.npz`` (``keypoint`` [+ ``keypoint_score``]) keypoint
+array, or an mmpose inferencer ``predictions`` JSON (2D, e.g. COCO-17).
+``--config`` takes a config file or a model-zoo name
+(``configs/**/metafile.yml``);
 ``--checkpoint`` a file or ``brl://NAME`` (an official BRL checkpoint you
 downloaded, see README). Several streams fuse like ``tools/ensemble.py``:
 ``--stream CONFIG CKPT`` once per stream with ``--preset 2s|4s|6s|k400``.

@@ -16,7 +16,8 @@ __all__ = [
     'RecognizerForExport', 'check_onnx', 'export_input_shape', 'export_onnx',
     'SkeletonInput', 'SkeletonInputError', 'read_array_file',
     'read_pose_json', 'read_skeleton_inputs', 'read_skeleton_pickle',
-    'class_name', 'LayoutMismatchError', 'SkeletonPrediction', 'StreamEnsemble',
+    'class_name', 'LayoutMismatchError', 'SkeletonPrediction',
+    'StreamEnsemble',
     'inference_ensemble', 'inference_skeleton', 'init_ensemble',
     'init_recognizer', 'make_sample', 'model_layout', 'predict_scores',
     'resolve_config', 'test_pipeline_cfg', 'top_k'

@@ -155,7 +155,8 @@ def brl_mm_home() -> str:
 def official_checkpoint_path(name: str) -> str:
     """Where the user puts the downloaded official file of ``name``:
     ``$BRL_MM_HOME/official/NAME.pth``."""
-    return osp.join(brl_mm_home(), 'official', f'{get_zoo_entry(name).name}.pth')
+    return osp.join(brl_mm_home(), 'official',
+                    f'{get_zoo_entry(name).name}.pth')
 
 
 def load_from_brl_zoo(filename: str, map_location=None) -> Dict:

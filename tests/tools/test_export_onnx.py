@@ -1,7 +1,5 @@
 """tools/export_onnx.py: backbone + head of the four backbones to ONNX with
 a dynamic batch axis, checked with onnxruntime against PyTorch."""
-import importlib.util
-import os.path as osp
 import re
 
 import numpy as np
@@ -14,17 +12,14 @@ pytest.importorskip('onnx')
 from brl_mm.apis import init_recognizer, make_sample, predict_scores  # noqa
 from brl_mm.apis.inference import _pipeline  # noqa: E402
 from brl_mm.evaluation.fusion import softmax  # noqa: E402
-from brl_mm.testing import REPO, load_config, shrink_config  # noqa: E402
+from brl_mm.testing import (REPO, load_config, load_tool,  # noqa: E402
+                            shrink_config)
 
 BACKBONES = ('stgcnpp', 'aagcn', 'ctrgcn', 'msg3d')
 
 
-def load_tool():
-    path = osp.join(REPO, 'tools', 'export_onnx.py')
-    spec = importlib.util.spec_from_file_location('export_onnx_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def export(argv):
+    return load_tool('export_onnx').main(argv)
 
 
 def tiny_checkpoint(tmp_path, backbone, classes=5):
@@ -44,7 +39,7 @@ def tiny_checkpoint(tmp_path, backbone, classes=5):
 def test_export_and_check(backbone, tmp_path, capsys):
     config, checkpoint = tiny_checkpoint(tmp_path, backbone)
     out = str(tmp_path / f'{backbone}.onnx')
-    assert load_tool().main([config, checkpoint, '--out', out]) == 0
+    assert export([config, checkpoint, '--out', out]) == 0
     printed = capsys.readouterr().out
     assert 'input keypoint (batch, 2, 8, 25, 3), output scores (batch, 5)' \
         in printed
@@ -63,7 +58,7 @@ def test_onnx_plus_test_pipeline_equals_inference(tmp_path, capsys):
     the scores inference_skeleton gives."""
     config, checkpoint = tiny_checkpoint(tmp_path, 'stgcnpp')
     out = str(tmp_path / 'm.onnx')
-    assert load_tool().main([config, checkpoint, '--out', out]) == 0
+    assert export([config, checkpoint, '--out', out]) == 0
     model = init_recognizer(config, checkpoint)
     keypoint = np.random.default_rng(0).standard_normal(
         (2, 30, 25, 3)).astype(np.float32)
@@ -80,6 +75,6 @@ def test_existing_output_kept(tmp_path, capsys):
     config, checkpoint = tiny_checkpoint(tmp_path, 'stgcnpp')
     out = tmp_path / 'm.onnx'
     out.write_bytes(b'mine')
-    assert load_tool().main([config, checkpoint, '--out', str(out)]) == 2
+    assert export([config, checkpoint, '--out', str(out)]) == 2
     assert '--force' in capsys.readouterr().err
     assert out.read_bytes() == b'mine'

@@ -1,9 +1,7 @@
 """tools/infer.py: pickles, arrays and pose JSON in, a top-k table and JSON
 out, ensembles, zoo names, and layout errors with exit status 2."""
-import importlib.util
 import json
 import os
-import os.path as osp
 import subprocess
 
 import numpy as np
@@ -13,15 +11,7 @@ import torch
 from brl_mm.apis import inference_skeleton, init_recognizer
 from brl_mm.apis.inputs import read_skeleton_pickle
 from brl_mm.testing import (PYTHON, REPO, TINY_CLASSES, load_config,
-                            shrink_config, trained_tiny_model)
-
-
-def load_tool():
-    path = osp.join(REPO, 'tools', 'infer.py')
-    spec = importlib.util.spec_from_file_location('infer_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+                            load_tool, shrink_config, trained_tiny_model)
 
 
 @pytest.fixture(scope='module')
@@ -31,7 +21,7 @@ def tiny(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def tool():
-    return load_tool()
+    return load_tool('infer')
 
 
 def test_pickle_in_table_and_json_out(tiny, tool, tmp_path, capsys):

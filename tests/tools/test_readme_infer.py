@@ -29,7 +29,8 @@ def blocks(language):
 def stand_ins(tmp_path_factory):
     """Doc path -> tiny stand-in path (longest first)."""
     tmp = tmp_path_factory.mktemp('readme')
-    tiny = trained_tiny_model(str(tmp / 'syn'), 'configs/brl/synthetic_lt_cpu.py')
+    tiny = trained_tiny_model(str(tmp / 'syn'),
+                              'configs/brl/synthetic_lt_cpu.py')
     np.save(tmp / 'clip.npy', np.random.default_rng(0).standard_normal(
         (1, 20, 25, 3)).astype(np.float32))
     # a 2D (COCO-17) model and an mmpose predictions JSON
