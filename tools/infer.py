@@ -121,7 +121,8 @@ def run(args: argparse.Namespace) -> List[dict]:
         if len(samples) > 1 else None
     rows = []
     for sample, file_classes in samples:
-        result = predict(model, sample.keypoint, sample.keypoint_score,
+        result = predict(model, sample.keypoint,
+                         keypoint_score=sample.keypoint_score,
                          layout=args.layout, topk=args.topk,
                          name=sample.name,
                          img_shape=sample.img_shape or args.img_shape)

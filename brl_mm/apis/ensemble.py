@@ -76,27 +76,24 @@ def init_ensemble(streams: Sequence[Tuple[str, Optional[str]]],
 
 def inference_ensemble(ensemble: StreamEnsemble,
                        keypoints: np.ndarray,
-                       keypoint_score: Optional[np.ndarray] = None,
-                       layout: Optional[str] = None,
                        topk: int = 5,
-                       name: str = '',
-                       img_shape: Optional[Tuple[int, int]] = None
-                       ) -> SkeletonPrediction:
+                       **kwargs) -> SkeletonPrediction:
     """Fused top-k of one sample over all streams.
 
     Args:
         ensemble (StreamEnsemble): From :func:`init_ensemble`.
-        keypoints, keypoint_score, layout, topk, name, img_shape: As
-            :func:`~brl_mm.apis.inference_skeleton`.
+        keypoints (np.ndarray): ``(M, T, V, C)`` keypoints.
+        topk (int): Number of classes returned. Defaults to 5.
+        **kwargs: ``keypoint_score``, ``layout``, ``name``, ``img_shape``
+            as for :func:`~brl_mm.apis.inference_skeleton`.
 
     Returns:
         SkeletonPrediction: The fused top-k; ``pred_score`` is the weighted
         mean of the streams' probabilities.
     """
     from brl_mm.evaluation import fuse_scores
-    scores = [
-        predict_scores(model, keypoints, keypoint_score, layout, name,
-                       img_shape)[None] for model in ensemble.models
-    ]
+    scores = [predict_scores(model, keypoints, **kwargs)[None]
+              for model in ensemble.models]
     fused = fuse_scores(scores, ensemble.weights)[0]
-    return top_k(fused, ensemble.dataset_meta.get('classes'), topk, name)
+    return top_k(fused, ensemble.dataset_meta.get('classes'), topk,
+                 kwargs.get('name', ''))
