@@ -122,7 +122,7 @@ def _checkpoint_meta(checkpoint: Dict, cfg: Config,
     ``classes`` and ``class_counts`` there); ``meta['class_counts']`` is
     ``DetachedScheduleHook``'s copy. The dataset's entry wins.
     """
-    from brl_mm.datasets.class_names import benchmark_class_names
+    from brl_mm.datasets import benchmark_class_names
     meta = (checkpoint or {}).get('meta') or {}
     dataset_meta = dict(meta.get('dataset_meta') or {})
     layout = dataset_meta.get('layout') or model_layout(cfg)

@@ -74,11 +74,12 @@ def read_skeleton_pickle(path: str,
         tuple: The samples and the pickle's class names (or None).
     """
     from brl_mm.datasets.lt_pose_dataset import load_skeleton_pickle
+    if not osp.isfile(path):
+        raise SkeletonInputError(f'input {path} does not exist')
     try:
         raw = load_skeleton_pickle(path)
-    except (FileNotFoundError, ValueError) as error:
-        raise SkeletonInputError(str(error).split(' For the real')[0]) \
-            from error
+    except ValueError as error:  # corrupt or truncated
+        raise SkeletonInputError(str(error)) from error
     if isinstance(raw, dict):
         annotations = raw.get('annotations')
         splits, classes = raw.get('split') or {}, raw.get('classes')

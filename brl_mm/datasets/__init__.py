@@ -1,4 +1,5 @@
 """Datasets, skeleton layouts and the synthetic long-tailed data generator."""
+from .class_names import benchmark_class_names, load_class_names
 from .dataset_utils import dataset_class_counts, unwrap_dataset
 from ..layouts import LAYOUTS, SkeletonLayout, get_layout
 from ..utils.deprecation import moved_names
@@ -14,7 +15,7 @@ __all__ = [
     'counts_from_labels', 'lt_class_counts', 'select_lt_subset',
     'split_by_shot', 'packaged_lt_splits', 'resolve_lt_split_file',
     'dataset_class_counts', 'unwrap_dataset', 'generate_synthetic_lt',
-    'synthetic_class_names'
+    'synthetic_class_names', 'benchmark_class_names', 'load_class_names'
 ]
 
 # Moved in 0.2 (one release of deprecation warnings).

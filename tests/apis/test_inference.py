@@ -122,3 +122,11 @@ def test_2d_model_takes_score_channel():
         predict_scores(model, xy, np.ones((2, 40, 17), np.float32)))
     with pytest.raises(LayoutMismatchError, match='25 joints.*17 joints'):
         predict_scores(model, np.zeros((1, 10, 25, 3), np.float32))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+def test_cuda_matches_cpu(tiny, model):
+    cuda = init_recognizer(tiny['config'], tiny['checkpoint'], device='cuda')
+    keypoint = read_skeleton_pickle(tiny['pickle'], 'xsub_val')[0][0].keypoint
+    np.testing.assert_allclose(predict_scores(cuda, keypoint),
+                               predict_scores(model, keypoint), atol=1e-5)

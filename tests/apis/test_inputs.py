@@ -115,3 +115,10 @@ def test_dispatch(tmp_path):
         read_skeleton_inputs(str(tmp_path / 'a.npy'), split='val')
     samples, classes = read_skeleton_inputs(str(tmp_path / 'a.npy'))
     assert len(samples) == 1 and classes is None
+
+
+def test_corrupt_pickle(tmp_path):
+    path = tmp_path / 'broken.pkl'
+    path.write_bytes(b'\x80\x04not a pickle')
+    with pytest.raises(SkeletonInputError, match='broken.pkl.*corrupt'):
+        read_skeleton_pickle(str(path))
