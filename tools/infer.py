@@ -22,6 +22,7 @@ with status 2 and a message saying what to do.
 """
 import argparse
 import json
+import os.path as osp
 import sys
 from typing import List, Optional
 
@@ -42,7 +43,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('inputs', nargs='+', help='.pkl / .npy / .npz / '
                         '.json skeleton inputs')
     parser.add_argument('--config', help='config file or zoo name')
-    parser.add_argument('--checkpoint', help='checkpoint file or brl://NAME')
+    parser.add_argument('--checkpoint', help='checkpoint file or brl://NAME '
+                        '(default for a zoo name: its official checkpoint)')
     parser.add_argument(
         '--stream', nargs=2, action='append', metavar=('CONFIG', 'CKPT'),
         help='one stream of an ensemble (repeat; instead of --config)')
@@ -74,7 +76,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         parser.error('give --config (and --checkpoint) or --stream CONFIG '
                      'CKPT per stream')
     if args.config and not args.checkpoint:
-        parser.error('--config needs --checkpoint (a file or brl://NAME)')
+        if osp.isfile(args.config):
+            parser.error('--config needs --checkpoint (a file or brl://NAME)')
+        args.checkpoint = f'brl://{args.config}'  # a zoo name's official
     if args.stream and len(args.stream) < 2:
         parser.error('an ensemble needs two or more --stream s')
     if (args.preset or args.weights) and not args.stream:

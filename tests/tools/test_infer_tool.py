@@ -137,3 +137,13 @@ def test_bad_arguments(tiny, tool, tmp_path, capsys):
     assert tool.main([tiny['pickle'], '--config', 'no_such_zoo_name',
                       '--checkpoint', tiny['checkpoint']]) == 2
     assert 'neither a file nor a brl-mm zoo name' in capsys.readouterr().err
+
+
+def test_zoo_name_alone_uses_its_official_file(tiny, tool, tmp_path,
+                                               capsys, monkeypatch):
+    monkeypatch.setenv('BRL_MM_HOME', str(tmp_path / 'home'))
+    name = 'brl_stgcnpp_ntu60-xsub-lt100_j'
+    assert tool.main([tiny['pickle'], '--config', name]) == 2
+    err = capsys.readouterr().err
+    assert f'{tmp_path}/home/official/{name}.pth' in err
+    assert 'drive.google.com' in err
