@@ -1,0 +1,40 @@
+"""The rebalancing rule of BRL's partial mixup (spec section 1.3).
+
+Shared by :mod:`.rebalanced_partial_mix` (the mixup as the paper means it),
+:mod:`.bone_space` (its kinematically consistent variant) and :mod:`.legacy`
+(the reproduction of the original code).
+"""
+from typing import Sequence, Union
+
+import torch
+
+__all__ = ['rebalanced_alpha', 'as_joint_index']
+
+
+def rebalanced_alpha(own_counts: torch.Tensor, partner_counts: torch.Tensor,
+                     alpha: float, k_im: float) -> torch.Tensor:
+    """Per-pair label weight of the sample's own class (spec section 1.3).
+
+    Args:
+        own_counts (torch.Tensor): ``n[y_i]``, training count of each mixed
+            sample's class.
+        partner_counts (torch.Tensor): ``n[y_j]`` of the partners.
+        alpha (float): Weight when neither class dominates.
+        k_im (float): Imbalance factor that counts as "far more frequent".
+
+    Returns:
+        torch.Tensor: ``0`` where ``n[y_i] > k_im * n[y_j]``, ``1`` where
+        ``n[y_j] > k_im * n[y_i]``, ``alpha`` otherwise (float32).
+    """
+    own = own_counts.float()
+    partner = partner_counts.float()
+    mid = torch.full_like(own, float(alpha))
+    return torch.where(
+        own > k_im * partner, torch.zeros_like(own),
+        torch.where(partner > k_im * own, torch.ones_like(own), mid))
+
+
+def as_joint_index(joints: Union[Sequence[int], torch.Tensor],
+                   device: torch.device) -> torch.Tensor:
+    """Joint indices as an int64 tensor on ``device``."""
+    return torch.as_tensor(joints, dtype=torch.long, device=device)
