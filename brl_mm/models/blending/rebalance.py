@@ -8,7 +8,7 @@ from typing import Sequence, Union
 
 import torch
 
-__all__ = ['rebalanced_alpha', 'as_joint_index']
+__all__ = ['rebalanced_alpha', 'mixed_soft_labels', 'as_joint_index']
 
 
 def rebalanced_alpha(own_counts: torch.Tensor, partner_counts: torch.Tensor,
@@ -38,3 +38,33 @@ def as_joint_index(joints: Union[Sequence[int], torch.Tensor],
                    device: torch.device) -> torch.Tensor:
     """Joint indices as an int64 tensor on ``device``."""
     return torch.as_tensor(joints, dtype=torch.long, device=device)
+
+
+def mixed_soft_labels(one_hot: torch.Tensor, targets: torch.Tensor,
+                      chosen: torch.Tensor, partners: torch.Tensor,
+                      class_counts: torch.Tensor, alpha: float,
+                      k_im: float) -> torch.Tensor:
+    """Soft labels of a batch whose ``chosen`` samples were mixed with
+    ``partners``: ``w * y_i + (1 - w) * y_j`` with the rebalanced ``w``.
+
+    Args:
+        one_hot (torch.Tensor): ``(B, K)`` float labels of the batch.
+        targets (torch.Tensor): ``(B,)`` int64 class of each sample (indexes
+            ``class_counts``).
+        chosen (torch.Tensor): ``(k,)`` distinct indices of the mixed samples.
+        partners (torch.Tensor): ``(k,)`` partner of each chosen sample.
+        class_counts (torch.Tensor): ``(K,)`` training-set counts.
+        alpha (float): Label weight when neither class dominates.
+        k_im (float): Imbalance factor of the rebalancing rule.
+
+    Returns:
+        torch.Tensor: ``(B, K)`` float32 labels; rows not in ``chosen`` are
+        ``one_hot``'s.
+    """
+    labels = one_hot.float()
+    weight = rebalanced_alpha(class_counts[targets[chosen]],
+                              class_counts[targets[partners]], alpha,
+                              k_im)[:, None]
+    mixed_labels = weight * labels.index_select(
+        0, chosen) + (1 - weight) * labels.index_select(0, partners)
+    return labels.index_copy(0, chosen, mixed_labels)

@@ -19,7 +19,9 @@ rebalancing rule of the spec (section 1)::
     alpha_i = 1      if n[y_j] > k_im * n[y_i]   (keep the rarer label)
     alpha_i = alpha  otherwise (default: the layout's upper-body share)
 
-where ``n`` are the training-set class counts. Every sample of the batch then
+where ``n`` are the training-set class counts. With ``space='bone'`` the
+receiver instead takes the partner's lower-body bone directions at its own
+bone lengths, its legs rebuilt from its own pelvis (:mod:`.bone_space`). Every sample of the batch then
 carries a soft ``(num_classes,)`` float label (one-hot for the unmixed ones),
 so any loss that accepts soft labels (mmaction's ``CrossEntropyLoss``,
 brl_mm's losses) works unchanged.
@@ -48,8 +50,9 @@ from mmaction.registry import MODELS
 from mmaction.utils import SampleList
 
 from ...datasets import SkeletonLayout, get_layout
+from .bone_space import BoneTree, bone_partial_mix, bone_tree
 from .legacy import legacy_partial_mix, sample_legacy_mix_pairs
-from .rebalance import as_joint_index, rebalanced_alpha
+from .rebalance import as_joint_index, mixed_soft_labels
 
 __all__ = ['RebalancedPartialMix', 'sample_mix_pairs', 'partial_mix']
 
@@ -130,13 +133,16 @@ def partial_mix(inputs: torch.Tensor,
     else:
         out = inputs.index_copy(0, chosen, mixed)
 
-    labels = one_hot.float()
-    weight = rebalanced_alpha(class_counts[targets[chosen]],
-                              class_counts[targets[partners]], alpha,
-                              k_im)[:, None]
-    mixed_labels = weight * labels.index_select(
-        0, chosen) + (1 - weight) * labels.index_select(0, partners)
-    return out, labels.index_copy(0, chosen, mixed_labels)
+    return out, mixed_soft_labels(one_hot, targets, chosen, partners,
+                                  class_counts, alpha, k_im)
+
+
+def _coord_dims(layout: SkeletonLayout) -> int:
+    """Coordinate channels of the layout's keypoints (x, y, z or x, y)."""
+    # The layout table gains ``coord_dims`` with its move to brl_mm.layouts
+    # (issue 15); before that, the 2D layouts of the table are these two.
+    return getattr(layout, 'coord_dims',
+                   2 if layout.name in ('coco', 'openpose') else 3)
 
 
 # ------------------------------------------------------ registered class
@@ -172,6 +178,14 @@ class RebalancedPartialMix(BaseMiniBatchBlending):
             whole batch: only the ``k`` mixed rows are touched. Partners are
             read before anything is written either way. Legacy mode always
             returns a new tensor. Defaults to True.
+        space (str): ``'joint'`` copies the partner's lower-body joint
+            positions (BRL as published); ``'bone'`` transplants the
+            partner's lower-body bone directions with the receiver's bone
+            lengths and rebuilds the legs from the receiver's pelvis /
+            hips, so the mixed skeleton stays connected and keeps the
+            receiver's proportions (:mod:`.bone_space`; for joint-coordinate
+            inputs). Same pairs and labels either way. Defaults to
+            ``'joint'``.
     """
 
     #: The DetachedScheduleHook injects the training-set class counts.
@@ -186,7 +200,8 @@ class RebalancedPartialMix(BaseMiniBatchBlending):
                  k_im: float = 3.0,
                  disable_in_stage2: bool = False,
                  legacy: bool = False,
-                 inplace: bool = True) -> None:
+                 inplace: bool = True,
+                 space: str = 'joint') -> None:
         super().__init__(num_classes=num_classes)
         if not 0 <= ratio <= 1:
             raise ValueError(
@@ -202,6 +217,16 @@ class RebalancedPartialMix(BaseMiniBatchBlending):
         self.disable_in_stage2 = disable_in_stage2
         self.legacy = legacy
         self.inplace = inplace
+        if space not in ('joint', 'bone'):
+            raise ValueError(f"RebalancedPartialMix: space must be 'joint' or "
+                             f"'bone', got {space!r}")
+        if legacy and space != 'joint':
+            raise ValueError(
+                "RebalancedPartialMix: legacy=True reproduces the original "
+                "code's joint-space mixup; use space='joint' with it")
+        self.space = space
+        self._bone_tree: BoneTree = bone_tree(self._layout.parents,
+                                              self._layout.lower_body)
         self.lower_body = self._layout.lower_body
         self.upper_body = self._layout.upper_body
         self.stage = 1
@@ -255,6 +280,11 @@ class RebalancedPartialMix(BaseMiniBatchBlending):
             self.class_counts = self.class_counts.to(device)
         return self.class_counts
 
+    def _tree_on(self, device: torch.device) -> BoneTree:
+        if self._bone_tree.parents.device != device:
+            self._bone_tree = self._bone_tree.to(device)  # moved once
+        return self._bone_tree
+
     # ------------------------------------------------------------ blending
     def num_mixed(self, batch_size: int) -> int:
         """``int(ratio * B)`` (0 for a batch of one sample)."""
@@ -305,6 +335,18 @@ class RebalancedPartialMix(BaseMiniBatchBlending):
             chosen, partners = sample_mix_pairs(batch_size,
                                                 self.num_mixed(batch_size),
                                                 imgs.device)
+            if self.space == 'bone':
+                return bone_partial_mix(imgs,
+                                        label,
+                                        targets,
+                                        chosen,
+                                        partners,
+                                        self._tree_on(imgs.device),
+                                        _coord_dims(self._layout),
+                                        counts,
+                                        self.alpha,
+                                        self.k_im,
+                                        inplace=self.inplace)
             return partial_mix(imgs,
                                label,
                                targets,
@@ -370,4 +412,5 @@ class RebalancedPartialMix(BaseMiniBatchBlending):
                 f'layout={self.layout!r}, ratio={self.ratio}, '
                 f'alpha={self.alpha}, k_im={self.k_im}, '
                 f'disable_in_stage2={self.disable_in_stage2}, '
-                f'legacy={self.legacy}, inplace={self.inplace})')
+                f'legacy={self.legacy}, inplace={self.inplace}, '
+                f'space={self.space!r})')
