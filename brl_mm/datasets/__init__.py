@@ -8,6 +8,7 @@ from .lt_pose_dataset import (LongTailPoseDataset, packaged_lt_splits,
                               resolve_lt_split_file)
 from .synthetic import generate_synthetic_lt, synthetic_class_names
 from . import transforms  # noqa: F401,E402  (registers STAE transforms)
+from . import samplers  # noqa: F401,E402  (registers the class samplers)
 
 __all__ = [
     'LAYOUTS', 'SkeletonLayout', 'get_layout', 'LongTailPoseDataset',
