@@ -100,15 +100,8 @@ class ClassAwareSampler(ClassPowerSampler):
 
     :class:`ClassPowerSampler` with ``q = 0``: in every epoch each class
     appears ``floor`` or ``ceil`` of ``epoch_length / K`` times, each
-    sample of class ``c`` about ``epoch_length / (K n_c)`` times.
-
-    Args:
-        dataset (Sized): The training dataset (through wrappers).
-        epoch_length (int, optional): Indices per epoch over all ranks.
-            Defaults to the dataset's length.
-        seed (int, optional): Base seed (the runner passes its seed).
-        round_up (bool): Same number of samples on every rank. Defaults to
-            True.
+    sample of class ``c`` about ``epoch_length / (K n_c)`` times. The
+    arguments are :class:`ClassPowerSampler`'s without ``q``.
     """
 
     def __init__(self,

@@ -163,7 +163,8 @@ class EpochPlanSampler(Sampler):
         if self.round_up and self.total_size > indices.numel():
             repeats = math.ceil(self.total_size / indices.numel())
             indices = indices.repeat(repeats)[:self.total_size]
-        return iter(indices[self.rank:self.total_size:self.world_size].tolist())
+        shard = indices[self.rank:self.total_size:self.world_size]
+        return iter(shard.tolist())
 
     def __len__(self) -> int:
         """Samples of this rank per epoch."""

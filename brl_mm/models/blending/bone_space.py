@@ -39,7 +39,7 @@ from typing import NamedTuple, Sequence, Tuple
 import numpy as np
 import torch
 
-from .rebalance import mixed_soft_labels
+from .rebalance import mixed_soft_labels, write_mixed_rows
 
 __all__ = ['BoneTree', 'bone_tree', 'bone_partial_mix']
 
@@ -189,9 +189,6 @@ def bone_partial_mix(inputs: torch.Tensor,
         mixed[..., coord_dims:] = torch.where(take, partner[...,
                                                            coord_dims:],
                                               own[..., coord_dims:])
-    if inplace:
-        out = inputs.index_copy_(0, chosen, mixed)
-    else:
-        out = inputs.index_copy(0, chosen, mixed)
+    out = write_mixed_rows(inputs, chosen, mixed, inplace)
     return out, mixed_soft_labels(one_hot, targets, chosen, partners,
                                   class_counts, alpha, k_im)

@@ -8,7 +8,10 @@ from typing import Sequence, Union
 
 import torch
 
-__all__ = ['rebalanced_alpha', 'mixed_soft_labels', 'as_joint_index']
+__all__ = [
+    'rebalanced_alpha', 'mixed_soft_labels', 'write_mixed_rows',
+    'as_joint_index'
+]
 
 
 def rebalanced_alpha(own_counts: torch.Tensor, partner_counts: torch.Tensor,
@@ -68,3 +71,21 @@ def mixed_soft_labels(one_hot: torch.Tensor, targets: torch.Tensor,
     mixed_labels = weight * labels.index_select(
         0, chosen) + (1 - weight) * labels.index_select(0, partners)
     return labels.index_copy(0, chosen, mixed_labels)
+
+
+def write_mixed_rows(inputs: torch.Tensor, chosen: torch.Tensor,
+                     mixed: torch.Tensor, inplace: bool) -> torch.Tensor:
+    """``inputs`` with its rows ``chosen`` replaced by ``mixed``.
+
+    Args:
+        inputs (torch.Tensor): ``(B, ...)`` batch.
+        chosen (torch.Tensor): ``(k,)`` distinct row indices.
+        mixed (torch.Tensor): ``(k, ...)`` the new rows.
+        inplace (bool): Write into ``inputs`` (returned) instead of a copy.
+
+    Returns:
+        torch.Tensor: The batch with the mixed rows.
+    """
+    if inplace:
+        return inputs.index_copy_(0, chosen, mixed)
+    return inputs.index_copy(0, chosen, mixed)

@@ -21,10 +21,10 @@ rebalancing rule of the spec (section 1)::
 
 where ``n`` are the training-set class counts. With ``space='bone'`` the
 receiver instead takes the partner's lower-body bone directions at its own
-bone lengths, its legs rebuilt from its own pelvis (:mod:`.bone_space`). Every sample of the batch then
-carries a soft ``(num_classes,)`` float label (one-hot for the unmixed ones),
-so any loss that accepts soft labels (mmaction's ``CrossEntropyLoss``,
-brl_mm's losses) works unchanged.
+bone lengths, its legs rebuilt from its own pelvis (:mod:`.bone_space`).
+Every sample of the batch then carries a soft ``(num_classes,)`` float label
+(one-hot for the unmixed ones), so any loss that accepts soft labels
+(mmaction's ``CrossEntropyLoss``, brl_mm's losses) works unchanged.
 
 The whole blending is a handful of tensor operations on the input's device:
 no Python loop over samples, frames or joints (only the final
@@ -52,7 +52,8 @@ from mmaction.utils import SampleList
 from ...datasets import SkeletonLayout, get_layout
 from .bone_space import BoneTree, bone_partial_mix, bone_tree
 from .legacy import legacy_partial_mix, sample_legacy_mix_pairs
-from .rebalance import as_joint_index, mixed_soft_labels
+from .rebalance import (as_joint_index, mixed_soft_labels,
+                        write_mixed_rows)
 
 __all__ = ['RebalancedPartialMix', 'sample_mix_pairs', 'partial_mix']
 
@@ -128,11 +129,7 @@ def partial_mix(inputs: torch.Tensor,
     partner_lower = inputs.index_select(0, partners).index_select(
         joint_dim, lower)
     mixed.index_copy_(joint_dim, lower, partner_lower)
-    if inplace:
-        out = inputs.index_copy_(0, chosen, mixed)
-    else:
-        out = inputs.index_copy(0, chosen, mixed)
-
+    out = write_mixed_rows(inputs, chosen, mixed, inplace)
     return out, mixed_soft_labels(one_hot, targets, chosen, partners,
                                   class_counts, alpha, k_im)
 
