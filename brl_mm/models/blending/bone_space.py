@@ -22,16 +22,18 @@ channels (2D keypoint scores) of a joint whose bone was transplanted come
 from the partner, like the joint version's.
 
 Zero padding: a person or frame that is all zeros has bones of length 0.
-A receiver's zero-length bone stays zero (a padded receiver person stays
-all zeros); where the *partner's* bone has length 0 (a padded partner person
-or frame, or two coincident joints) no direction exists and the receiver
-keeps its own bone, so the mixed sample is the receiver there (bit for
-bit: only joints below a transplanted bone are rebuilt).
+A bone is transplanted only where the partner's bone has a direction and the
+receiver's a length; elsewhere the receiver keeps its own bone. So a padded
+receiver person or frame stays as it is (all zeros, scores included), and
+where the partner is padding (a padded person or frame, or two coincident
+joints) the mixed sample is the receiver, bit for bit (only joints below a
+transplanted bone are rebuilt).
 
-The tree work is precomputed once per layout (:class:`BoneTree`, one
-``(V, V)`` path matrix), so a call is a fixed number of batched tensor
-operations: no loop over samples, frames, joints or tree levels, no
-host-device synchronisation. Meant for joint-coordinate inputs (the ``j``
+The tree work is precomputed once per layout (:class:`BoneTree`: the
+rebuilt joints and, for each, the bones on its path to the anchor), so a
+call is a fixed number of batched tensor operations over the rebuilt joints
+only (one gather along all paths at once): no loop over samples, frames,
+joints or tree levels, no host-device synchronisation. Meant for joint-coordinate inputs (the ``j``
 stream); on bone or motion features use ``space='joint'``.
 """
 from typing import NamedTuple, Sequence, Tuple
@@ -45,25 +47,35 @@ __all__ = ['BoneTree', 'bone_tree', 'bone_partial_mix']
 
 
 class BoneTree(NamedTuple):
-    """The bone tree of a layout, prepared for :func:`bone_partial_mix`.
+    """The part of a layout's bone tree that the bone-space mixup rebuilds.
+
+    Only the ``n`` joints below a transplanted bone are touched (NTU-25: the
+    8 leg joints), so every tensor is over those.
 
     Attributes:
-        parents (torch.Tensor): ``(V,)`` int64, ``parents[root] == root``.
-        lower_bones (torch.Tensor): ``(V,)`` bool, True where the bone
-            ``(v, parents[v])`` is transplanted.
-        moved (torch.Tensor): ``(V,)`` bool, joints rebuilt from an anchor
-            (a transplanted bone on their path to the root).
-        anchors (torch.Tensor): ``(V,)`` int64, nearest ancestor of each
-            moved joint that is not moved (``v`` itself where not moved).
-        paths (torch.Tensor): ``(V, V)`` float32, ``paths[v, u] == 1`` when
-            bone ``u`` lies between ``anchors[v]`` and ``v``.
+        joints (torch.Tensor): ``(n,)`` int64, the rebuilt joints: those with
+            a transplanted bone on their path to the root.
+        parents (torch.Tensor): ``(n,)`` int64, the joint each hangs from.
+        transplanted (torch.Tensor): ``(n,)`` bool, True where the joint's
+            bone ``(v, parents[v])`` is a lower-body bone (``v`` and its
+            parent both in the lower body), which takes the partner's
+            direction.
+        anchors (torch.Tensor): ``(n,)`` int64, the nearest ancestor of each
+            that is not rebuilt (where the legs attach: NTU-25's pelvis).
+        paths (torch.Tensor): ``(D, n)`` int64, ``paths[d, a]`` is the
+            position (in ``joints``) of the ``d``-th joint up from
+            ``joints[a]``: the bones between ``anchors[a]`` and ``joints[a]``
+            (``D``: the longest such path).
+        on_path (torch.Tensor): ``(D, n)`` bool, which entries of ``paths``
+            are on the path (shorter paths are padded).
     """
 
+    joints: torch.Tensor
     parents: torch.Tensor
-    lower_bones: torch.Tensor
-    moved: torch.Tensor
+    transplanted: torch.Tensor
     anchors: torch.Tensor
     paths: torch.Tensor
+    on_path: torch.Tensor
 
     def to(self, device: torch.device) -> 'BoneTree':
         """The same tree on ``device``."""
@@ -89,8 +101,8 @@ def bone_tree(parents: Sequence[int],
     lower = np.zeros(num_joints, dtype=bool)
     lower[list(lower_body)] = True
     lower_bones = lower & lower[parent] & (parent != index)
-    # ancestors[d] = the ancestor d levels up (the root stays the root), so
-    # one gather per tree level builds every joint's path at once
+    # ancestors[d] = the ancestor d levels up (the root stays the root): one
+    # gather per tree level gives every joint's path at once
     ancestors = [index]
     for _ in range(num_joints):
         up = parent[ancestors[-1]]
@@ -104,26 +116,29 @@ def bone_tree(parents: Sequence[int],
     moved = on_path.any(axis=0)
     # v's path runs up to its topmost transplanted bone (level `last`); the
     # joint above it is the anchor, every bone below it is rebuilt
-    last = np.where(moved, on_path.shape[0] - 1 -
-                    np.argmax(on_path[::-1], axis=0), -1)
-    depth_index = np.arange(on_path.shape[0])[:, None]
-    in_path = depth_index <= last[None, :]
-    anchors = np.where(moved, ancestors[np.maximum(last, 0) + 1, index],
-                       index)
-    paths = np.zeros((num_joints, num_joints), dtype=np.float32)
-    rows = np.broadcast_to(index, ancestors.shape)
-    paths[rows[in_path], ancestors[in_path]] = 1.0
+    last = on_path.shape[0] - 1 - np.argmax(on_path[::-1], axis=0)
+    joints = index[moved]
+    length = int(last[joints].max()) + 1 if len(joints) else 0
+    in_path = np.arange(length)[:, None] <= last[joints][None, :]
+    position = np.zeros(num_joints, dtype=np.int64)
+    position[joints] = np.arange(len(joints))
+    paths = np.where(in_path, position[ancestors[:length, joints]], 0)
     return BoneTree(
-        parents=torch.from_numpy(parent),
-        lower_bones=torch.from_numpy(lower_bones),
-        moved=torch.from_numpy(moved),
-        anchors=torch.from_numpy(anchors),
-        paths=torch.from_numpy(paths))
+        joints=torch.from_numpy(joints),
+        parents=torch.from_numpy(parent[joints]),
+        transplanted=torch.from_numpy(lower_bones[joints]),
+        anchors=torch.from_numpy(ancestors[last[joints] + 1, joints]),
+        paths=torch.from_numpy(paths),
+        on_path=torch.from_numpy(in_path))
 
 
-def _bones(coords: torch.Tensor, parents: torch.Tensor) -> torch.Tensor:
-    """Bone vectors ``x[v] - x[parents[v]]`` (zero at the root)."""
-    return coords - coords.index_select(-2, parents)
+def _along_paths(tree: BoneTree, per_joint: torch.Tensor) -> torch.Tensor:
+    """``(..., n, c)`` values of the rebuilt joints, gathered along every
+    joint's path: ``(..., D, n, c)``, zero past a path's end."""
+    depth, n = tree.paths.shape
+    gathered = per_joint.index_select(-2, tree.paths.flatten()).unflatten(
+        -2, (depth, n))
+    return gathered * tree.on_path[:, :, None]
 
 
 def bone_partial_mix(inputs: torch.Tensor,
@@ -169,26 +184,33 @@ def bone_partial_mix(inputs: torch.Tensor,
     own = inputs.index_select(0, chosen)
     partner = inputs.index_select(0, partners)
     own_xyz = own[..., :coord_dims].float()
-    own_bones = _bones(own_xyz, tree.parents)
-    partner_bones = _bones(partner[..., :coord_dims].float(), tree.parents)
+
+    def leg_bones(xyz: torch.Tensor) -> torch.Tensor:  # (..., n, coords)
+        return xyz.index_select(-2, tree.joints) - xyz.index_select(
+            -2, tree.parents)
+
+    own_bones = leg_bones(own_xyz)
+    partner_bones = leg_bones(partner[..., :coord_dims].float())
     own_len = own_bones.norm(dim=-1, keepdim=True)
     partner_len = partner_bones.norm(dim=-1, keepdim=True)
-    # (..., V, 1): transplant where the partner's bone has a direction
-    take = tree.lower_bones[:, None] & (partner_len > 0)
+    # (..., n, 1): transplant where the partner's bone has a direction and
+    # the receiver's a length (zero padding is neither)
+    take = tree.transplanted[:, None] & (partner_len > 0) & (own_len > 0)
     scale = own_len / partner_len.clamp_min(torch.finfo(torch.float32).tiny)
     new_bones = torch.where(take, partner_bones * scale, own_bones)
-    rebuilt = own_xyz.index_select(-2, tree.anchors) + torch.einsum(
-        'vu,...uc->...vc', tree.paths, new_bones)
+    rebuilt = own_xyz.index_select(-2, tree.anchors) + _along_paths(
+        tree, new_bones).sum(-3)
     # a joint changes only where a bone on its path was transplanted, so
     # frames / persons without a partner direction stay bit-exact
-    changed = torch.einsum('vu,...uc->...vc', tree.paths, take.float()) > 0
-    mixed_xyz = torch.where(changed, rebuilt, own_xyz)
-    mixed = own.clone()
-    mixed[..., :coord_dims] = mixed_xyz.to(inputs.dtype)
+    changed = _along_paths(tree, take).any(-3)
+    legs = torch.where(changed, rebuilt, own_xyz.index_select(
+        -2, tree.joints)).to(inputs.dtype)
     if inputs.shape[-1] > coord_dims:  # scores follow the transplanted bone
-        mixed[..., coord_dims:] = torch.where(take, partner[...,
-                                                           coord_dims:],
-                                              own[..., coord_dims:])
+        scores = torch.where(
+            take, partner[..., coord_dims:].index_select(-2, tree.joints),
+            own[..., coord_dims:].index_select(-2, tree.joints))
+        legs = torch.cat([legs, scores], dim=-1)
+    mixed = own.index_copy_(-2, tree.joints, legs)
     out = write_mixed_rows(inputs, chosen, mixed, inplace)
     return out, mixed_soft_labels(one_hot, targets, chosen, partners,
                                   class_counts, alpha, k_im)

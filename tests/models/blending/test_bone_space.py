@@ -49,35 +49,48 @@ def _lower_bones(layout):
 
 
 # ------------------------------------------------------------- the tree
+def _path_joints(tree, a):
+    """The joints whose bones lie on rebuilt joint ``a``'s path."""
+    steps = tree.paths[:, a][tree.on_path[:, a]]
+    return tree.joints[steps].tolist()
+
+
 def test_bone_tree_of_ntu_and_coco():
     ntu = bone_tree(NTU.parents, NTU.lower_body)
     # pelvis-hip, hip-knee, knee-ankle, ankle-foot of both legs; not the
     # spine_base-spine_mid bone: the pelvis (0) is the anchor
-    assert torch.nonzero(ntu.lower_bones).flatten().tolist() == list(
-        range(12, 20))
-    assert torch.equal(ntu.moved, ntu.lower_bones)
-    assert ntu.anchors[12:20].tolist() == [0] * 8
-    assert ntu.anchors[:12].tolist() == list(range(12))
-    # the foot (15) is rebuilt from the pelvis along 12, 13, 14, 15
-    assert torch.nonzero(ntu.paths[15]).flatten().tolist() == NTU_LEG
-    assert ntu.paths[:12].sum() == 0
+    assert ntu.joints.tolist() == list(range(12, 20))
+    assert ntu.parents.tolist() == [0, 12, 13, 14, 0, 16, 17, 18]
+    assert ntu.transplanted.all()
+    assert ntu.anchors.tolist() == [0] * 8
+    # the foot (15) is rebuilt from the pelvis along 15, 14, 13, 12
+    assert _path_joints(ntu, 3) == [15, 14, 13, 12]
+    assert _path_joints(ntu, 4) == [16]
+    assert ntu.paths.shape == (4, 8)
     coco = bone_tree(COCO.parents, COCO.lower_body)
     # COCO's hips hang from the shoulders: the hips are the anchors
-    assert torch.nonzero(coco.lower_bones).flatten().tolist() == [
-        13, 14, 15, 16
-    ]
-    assert coco.anchors[[13, 14, 15, 16]].tolist() == [11, 12, 11, 12]
-    assert torch.nonzero(coco.paths[15]).flatten().tolist() == [13, 15]
+    assert coco.joints.tolist() == [13, 14, 15, 16]
+    assert coco.anchors.tolist() == [11, 12, 11, 12]
+    assert _path_joints(coco, 2) == [15, 13]
 
 
 def test_upper_joint_below_the_lower_body_is_carried_along():
     # chain 0 <- 1 <- 2 <- 3 with lower body {1, 2}: bone 2 is transplanted,
     # joint 3 (upper) hangs from the moved joint 2 and moves with it
     tree = bone_tree((0, 0, 1, 2), (1, 2))
-    assert tree.lower_bones.tolist() == [False, False, True, False]
-    assert tree.moved.tolist() == [False, False, True, True]
-    assert tree.anchors.tolist() == [0, 1, 1, 1]
-    assert tree.paths[3].tolist() == [0., 0., 1., 1.]
+    assert tree.joints.tolist() == [2, 3]
+    assert tree.transplanted.tolist() == [True, False]
+    assert tree.anchors.tolist() == [1, 1]
+    assert _path_joints(tree, 1) == [3, 2]
+    x = torch.zeros(2, 4, 2)
+    x[0] = torch.tensor([[0., 0.], [0., 1.], [0., 3.], [1., 3.]])
+    x[1] = torch.tensor([[5., 5.], [5., 6.], [6., 6.], [6., 7.]])
+    counts = torch.ones(4)
+    out, _ = bone_partial_mix(x, _one_hot([0, 1]), torch.tensor([0, 1]),
+                              torch.tensor([0]), torch.tensor([1]), tree, 2,
+                              counts, 0.5, 3.0)
+    # bone 1->2 (length 2) turns to the partner's +x; 3 keeps its own bone
+    assert out[0].tolist() == [[0., 0.], [0., 1.], [2., 1.], [3., 1.]]
     with pytest.raises(ValueError, match='tree'):
         bone_tree((1, 0), (1, ))
 
@@ -121,7 +134,8 @@ def test_receiver_lengths_partner_directions(layout, channels, coord_dims):
     xyz, out_xyz = x[..., :coord_dims], out[..., :coord_dims]
     lower = _lower_bones(layout)
     tree = bone_tree(layout.parents, layout.lower_body)
-    kept = torch.nonzero(~tree.moved).flatten().tolist()
+    kept = [v for v in range(layout.num_joints)
+            if v not in tree.joints.tolist()]
     for i, j in zip(chosen, partners):
         # every bone has the receiver's length: the skeleton is connected
         # and keeps the receiver's proportions
@@ -175,6 +189,17 @@ def test_zero_padded_persons_and_frames():
     assert torch.equal(out[2, :, 1], original[2, :, 1])
     assert torch.equal(out[2, :, :, 2], torch.zeros_like(out[2, :, :, 2]))
     assert not torch.equal(out[2, :, 0, :2], original[2, :, 0, :2])
+
+
+def test_padded_2d_frames_keep_their_zero_scores():
+    x = _batch(batch_size=2, layout=COCO, channels=3)  # x, y, score
+    x[0, :, :, 1] = 0  # receiver frame 1: coordinates and scores padding
+    original = x.clone()
+    out, _ = _mix(x, [0], [1], COCO, 2, targets=(0, 1))
+    assert torch.equal(out[0, :, :, 1], original[0, :, :, 1])
+    lower = _lower_bones(COCO)
+    assert torch.equal(out[0, :, :, 0][..., lower, 2],
+                       original[1, :, :, 0][..., lower, 2])
 
 
 # ----------------------------------------------------------- the class
