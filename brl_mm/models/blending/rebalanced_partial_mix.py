@@ -319,8 +319,8 @@ class RebalancedPartialMix(BaseMiniBatchBlending):
         if targets is None:
             targets = label.argmax(dim=1)
         batch_size = imgs.shape[0]
-        # Pure data movement: keep autocast (mmengine runs the preprocessor
-        # inside the AMP context) from re-typing index_copy / where.
+        # Data movement (and the bone version's fp32 arithmetic): keep autocast
+        # (mmengine runs the preprocessor in the AMP context) from re-typing it.
         with torch.autocast(device_type=imgs.device.type, enabled=False):
             if self.legacy:
                 mixed, partners = sample_legacy_mix_pairs(
