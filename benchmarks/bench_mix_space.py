@@ -1,8 +1,9 @@
 """Speed of the bone-space partial mixup next to the joint-space one
 (issue 18 item 2).
 
-Times ``RebalancedPartialMix(space='joint')`` and ``(space='bone')`` per call
-(the registered class, as the data preprocessor calls it) on NTU shapes
+Times ``RebalancedPartialMix(space='joint')`` and ``(space='bone')`` per
+``do_blending`` call (pairs, mixing and soft labels; without the per-sample
+``set_gt_label`` that both share) on NTU shapes
 ``(B, 1, 2, 64, 25, 3)`` at the default ratio 1/16 and at 1/2, median of
 ``--reps`` calls.
 
@@ -11,13 +12,11 @@ Usage::
     python benchmarks/bench_mix_space.py [--device cpu|cuda] [--threads N]
 """
 import argparse
-from typing import List
 
 import torch
 
 from _common import NTU60_LT_COUNTS, NUM_CLASSES, environment_header
 from _common import make_batch, median_ms, time_calls
-from mmaction.structures import ActionDataSample
 
 from brl_mm.models.blending import RebalancedPartialMix
 
@@ -35,13 +34,9 @@ def main() -> None:
     print(environment_header('bench_mix_space', device))
     batch = make_batch(args.batch_size, device)
     stacked = torch.stack(batch['inputs']).to(device)
-    targets = [int(s.gt_label) for s in batch['data_samples']]
-    fresh: List = []
-
-    def new_samples():
-        fresh[:] = [
-            ActionDataSample().set_gt_label(y).to(device) for y in targets
-        ]
+    targets = torch.tensor([int(s.gt_label) for s in batch['data_samples']],
+                           device=device)
+    one_hot = torch.nn.functional.one_hot(targets, NUM_CLASSES).float()
 
     print('ratio   joint ms   bone ms   bone / joint')
     for ratio in (1 / 16, 1 / 2):
@@ -51,11 +46,11 @@ def main() -> None:
                                             class_counts=NTU60_LT_COUNTS,
                                             ratio=ratio,
                                             space=space)
-            new_samples()
-            blending(stacked.clone(), fresh)  # counts / tree to the device
+            blending.do_blending(stacked, one_hot, targets)  # to the device
             medians[space] = median_ms(
-                time_calls(lambda: blending(stacked, fresh), args.reps,
-                           device, setup=new_samples))
+                time_calls(
+                    lambda: blending.do_blending(stacked, one_hot, targets),
+                    args.reps, device))
         print(f'{ratio:.4f}  {medians["joint"]:8.3f}  {medians["bone"]:8.3f}'
               f'   {medians["bone"] / medians["joint"]:.2f}')
 
