@@ -13,29 +13,32 @@ import pytest
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(REPO, 'benchmarks'))
 import lt_effect as L  # noqa: E402
+from effect import experiments as E  # noqa: E402
+from effect import report as R  # noqa: E402
+from effect import runner as N  # noqa: E402
 
 
 # ------------------------------------------------------------ aggregation
 def test_aggregate_hand_made_numbers():
-    stat = L.aggregate([0.5, 0.6, 0.7])
+    stat = R.aggregate([0.5, 0.6, 0.7])
     assert stat['mean'] == pytest.approx(0.6)
     assert stat['std'] == pytest.approx(0.1)  # sample std (ddof=1)
     assert (stat['min'], stat['max'], stat['n']) == (0.5, 0.7, 3)
     # NaN (an empty shot group) and None are left out
-    stat = L.aggregate([0.2, float('nan'), None, 0.4])
+    stat = R.aggregate([0.2, float('nan'), None, 0.4])
     assert stat['n'] == 2 and stat['mean'] == pytest.approx(0.3)
     assert stat['std'] == pytest.approx(math.sqrt(0.02))
-    assert L.aggregate([0.25]) == dict(mean=0.25, std=0.0, min=0.25,
+    assert R.aggregate([0.25]) == dict(mean=0.25, std=0.0, min=0.25,
                                        max=0.25, n=1)
-    empty = L.aggregate([float('nan')])
+    empty = R.aggregate([float('nan')])
     assert empty['n'] == 0 and math.isnan(empty['mean'])
 
 
 def test_tail_accuracy_takes_the_rarest_quarter():
     counts = [100, 2, 50, 2, 7, 30, 1, 9]  # rarest 2 of 8: classes 6, 1
     per_class = [1.0, 0.5, 1.0, 0.25, 0.0, 1.0, 0.0, 1.0]
-    assert L.tail_accuracy(per_class, counts) == pytest.approx(0.25)
-    assert L.tail_accuracy(per_class, counts, share=0.5) == pytest.approx(
+    assert R.tail_accuracy(per_class, counts) == pytest.approx(0.25)
+    assert R.tail_accuracy(per_class, counts, share=0.5) == pytest.approx(
         (0.0 + 0.5 + 0.25 + 0.0) / 4)  # classes 6, 1, 3, 4
 
 
@@ -46,14 +49,14 @@ def test_summarize_and_format_cells():
         dict(seed=1, top1=0.7, mean_class=0.6, many=1.0, medium=0.7,
              few=0.3, tail=0.5, per_class=[0.0, 0.5, float('nan')]),
     ]
-    row = L.summarize(per_seed)
+    row = R.summarize(per_seed)
     assert row['seeds'] == [0, 1]
     assert row['top1']['mean'] == pytest.approx(0.6)
     assert row['few']['std'] == pytest.approx(math.sqrt(0.02))
     assert row['per_class'] == pytest.approx([0.5, 0.5, 0.0])
-    assert L.format_cell(row['top1']) == '60.0 ± 14.1'
-    assert L.format_cell(L.aggregate([0.123])) == '12.3'
-    assert L.format_cell(L.aggregate([])) == 'n/a'
+    assert R.format_cell(row['top1']) == '60.0 ± 14.1'
+    assert R.format_cell(R.aggregate([0.123])) == '12.3'
+    assert R.format_cell(R.aggregate([])) == 'n/a'
 
 
 def _write_dump(path, scores, labels, ids):
@@ -69,7 +72,7 @@ def test_fusion_rows_are_the_weighted_stream_means(tmp_path):
     ids = ['a', 'b', 'c', 'd']
     counts = [150, 50, 5]
     results, probs = {}, {}
-    for stream, method in L.STREAM_METHODS.items():
+    for stream, method in E.STREAM_METHODS.items():
         p = rng.dirichlet(np.ones(3), size=4)
         probs[stream] = p
         rdir = tmp_path / method
@@ -81,30 +84,30 @@ def test_fusion_rows_are_the_weighted_stream_means(tmp_path):
                                seed=3)
     w = dict(j=2, b=2, k=2, jm=1, bm=1, km=1)
     fused = sum(w[s] * probs[s] for s in w) / sum(w.values())
-    expected = L.metrics_of(fused, labels, counts)
-    got = L.fuse_seed(results, '6s')
+    expected = R.metrics_of(fused, labels, counts)
+    got = R.fuse_seed(results, '6s')
     assert got['method'] == 'brl_6s' and got['seed'] == 3
     for key in ('top1', 'mean_class', 'many', 'medium', 'few', 'tail'):
         assert got[key] == pytest.approx(expected[key])
-    two = L.metrics_of((probs['j'] + probs['b']) / 2, labels, counts)
-    assert L.fuse_seed(results, '2s')['top1'] == pytest.approx(two['top1'])
+    two = R.metrics_of((probs['j'] + probs['b']) / 2, labels, counts)
+    assert R.fuse_seed(results, '2s')['top1'] == pytest.approx(two['top1'])
     del results['brl_km']
-    assert L.fuse_seed(results, '6s') is None  # a stream is missing
-    assert L.fuse_seed(results, '4s') is not None
+    assert R.fuse_seed(results, '6s') is None  # a stream is missing
+    assert R.fuse_seed(results, '4s') is not None
 
 
 def test_write_docs_replaces_only_its_block(tmp_path):
     doc = tmp_path / 'bench.md'
     doc.write_text('# Benchmarks\n\nother section\n')
-    L.write_docs(str(doc), 'table one\n')
+    R.write_docs(str(doc), 'table one\n')
     text = doc.read_text()
     assert text.startswith('# Benchmarks\n\nother section\n')
-    assert f'{L.DOC_BEGIN}\ntable one\n{L.DOC_END}' in text
+    assert f'{R.DOC_BEGIN}\ntable one\n{R.DOC_END}' in text
     doc.write_text(text + '\n## later section\n')
-    L.write_docs(str(doc), 'table two\n')
+    R.write_docs(str(doc), 'table two\n')
     text = doc.read_text()
     assert 'table one' not in text and 'table two' in text
-    assert text.count(L.DOC_BEGIN) == 1
+    assert text.count(R.DOC_BEGIN) == 1
     assert text.endswith('## later section\n')
 
 
@@ -112,14 +115,14 @@ def test_write_docs_replaces_only_its_block(tmp_path):
 @pytest.fixture(scope='module')
 def tiny_data(tmp_path_factory):
     out = str(tmp_path_factory.mktemp('lt_effect'))
-    return out, L.ensure_data(out, 100, 'quick')
+    return out, E.ensure_data(out, 100, 'quick')
 
 
 def test_method_configs(tiny_data):
     out, ann = tiny_data
-    counts = L.train_counts_of(ann)
+    counts = E.train_counts_of(ann)
     assert len(counts) == 4 and counts[0] == 100 and min(counts) >= 1
-    cfgs = {m: L.build_config(m, 'cpu', ann, 0, '/tmp/unused')
+    cfgs = {m: E.build_config(m, 'cpu', ann, 0, '/tmp/unused')
             for m in ('ce', 'ce_stae', 'ce_stae_mix', 'brl', 'brl_tr',
                       'ldam_drw', 'brl_km', 'brl_aa_all')}
 
@@ -158,7 +161,7 @@ def test_method_configs(tiny_data):
     assert brl.model.backbone.base_channels == 8
     assert brl.model.backbone.num_stages == 6
     assert brl.model.cls_head.in_channels == 32
-    assert brl.train_cfg.max_epochs == L.SIZES['cpu']['max_epochs']
+    assert brl.train_cfg.max_epochs == E.SIZES['cpu']['max_epochs']
     assert brl.val_dataloader is None  # no model selection on the test set
     samplers = [s for s in brl.test_dataloader.dataset.pipeline
                 if 'clip_len' in s]
@@ -171,7 +174,7 @@ def test_full_size_variant(tiny_data, tmp_path):
     workers and the cache warm-up kept; its Runner builds."""
     from mmengine.runner import Runner
     _, ann = tiny_data
-    cfg = L.build_config('brl', 'full', ann, 0, str(tmp_path))
+    cfg = E.build_config('brl', 'full', ann, 0, str(tmp_path))
     assert cfg.model.backbone.get('base_channels', 64) == 64
     assert cfg.model.cls_head.in_channels == 256
     assert cfg.train_cfg.max_epochs == 24
@@ -181,7 +184,7 @@ def test_full_size_variant(tiny_data, tmp_path):
     samplers = [s for s in cfg.test_dataloader.dataset.pipeline
                 if 'clip_len' in s]
     assert samplers[0]['num_clips'] == 10
-    cpu = L.build_config('brl', 'cpu', ann, 0, str(tmp_path))
+    cpu = E.build_config('brl', 'cpu', ann, 0, str(tmp_path))
     assert 'WarmNormalizeCacheHook' not in [h['type']
                                             for h in cpu.custom_hooks]
     runner = Runner.from_cfg(cfg)
@@ -192,12 +195,12 @@ def test_config_hash_keys_the_run(tiny_data):
     out, ann = tiny_data
 
     def digest(method, seed):
-        return L.config_hash(
-            L.build_config(method, 'cpu', ann, seed, '/a'), ann)
+        return E.config_hash(
+            E.build_config(method, 'cpu', ann, seed, '/a'), ann)
 
     assert digest('brl', 0) == digest('brl', 0)
     # the work dir / dump path are not part of the key
-    assert L.config_hash(L.build_config('brl', 'cpu', ann, 0, '/b', '/b/d'),
+    assert E.config_hash(E.build_config('brl', 'cpu', ann, 0, '/b', '/b/d'),
                          ann) == digest('brl', 0)
     assert len({digest('brl', 0), digest('brl', 1), digest('ce', 0),
                 digest('brl_tr', 0)}) == 4
@@ -221,8 +224,8 @@ def test_quick_run_resume_fusion_and_docs(tmp_path, capsys):
     assert [r['method'] for r in results] == ['brl', 'brl_b', 'ce']
     for r in results:
         assert 0.0 <= r['top1'] <= 1.0 and len(r['per_class']) == 4
-        assert r['train_counts'] == L.train_counts_of(
-            L.data_file(out, 100, 'quick'))
+        assert r['train_counts'] == E.train_counts_of(
+            E.data_file(out, 100, 'quick'))
         assert r['wall_s'] > 0
     # the rerun skips every finished run and reports the same numbers
     assert L.main(argv) == 0
@@ -235,7 +238,7 @@ def test_quick_run_resume_fusion_and_docs(tmp_path, capsys):
         [r for r in results if r['method'] == 'brl'][0]['top1'])
     assert report['missing'] == []
     text = doc.read_text()
-    assert L.DOC_BEGIN in text and '| BRL 2s fusion (J:B 1:1) |' in text
+    assert R.DOC_BEGIN in text and '| BRL 2s fusion (J:B 1:1) |' in text
     assert '| plain CE (stock pipeline) |' in text
     png = tmp_path / 'images' / 'lt_effect_if100.png'
     assert png.exists() and png.stat().st_size < 200_000
