@@ -193,3 +193,45 @@ def test_functional_form_without_class_weights_is_the_soft_mean():
     expected = -(soft * F.log_softmax(logits(), 1)).sum(1).mean()
     torch.testing.assert_close(legacy_mixed_cross_entropy(logits(), soft),
                                expected)
+
+
+def test_legacy_mixup_and_loss_train_end_to_end(tiny_pickle, tmp_path):
+    """3 epochs on tiny data, stage 2 from epoch 1, legacy mixup and loss:
+    the loss sees batches with mixed rows of one alpha, computes the
+    original mixed loss with the AA weights, then the flipped ones."""
+    from mmengine.runner import Runner
+
+    from brl_mm.testing import TINY_TRAIN_COUNTS, tiny_train_config
+    cfg = tiny_train_config(tiny_pickle['path'],
+                            str(tmp_path / 'work'),
+                            loss_cls=dict(type='ActionAwareLoss', legacy=True))
+    cfg.model.data_preprocessor.blending.update(legacy=True, ratio=0.5)
+    runner = Runner.from_cfg(cfg)
+    calls = []
+
+    def record(module, inputs, output):
+        calls.append((inputs[0].detach().float(), inputs[1].detach(),
+                      output.detach(), module.class_weight.clone(),
+                      module.current_stage))
+
+    runner.model.cls_head.loss_cls.register_forward_hook(record)
+    runner.train()
+
+    assert [call[4] for call in calls] == [1, 2, 2]
+    expected_weights = [[1.0] * 4,
+                        action_aware_class_weight(TINY_TRAIN_COUNTS),
+                        legacy_flipped_class_weight(TINY_TRAIN_COUNTS)]
+    for (scores, soft, value, weight, _), expected in zip(calls,
+                                                          expected_weights):
+        assert torch.isfinite(value)
+        torch.testing.assert_close(weight,
+                                   torch.tensor(expected).float())
+        assert soft.shape == scores.shape  # soft labels from the mixup
+        two_classes = (soft > 0).sum(1) == 2
+        if two_classes.any():  # one alpha on every mixed row
+            shares = soft[two_classes].max(1).values
+            torch.testing.assert_close(shares, shares[:1].expand_as(shares))
+        torch.testing.assert_close(
+            value,
+            original_head_loss(scores, *legacy_pair_labels(soft), weight))
+    assert any(((soft > 0).sum(1) == 2).any() for _, soft, *_ in calls)
