@@ -25,8 +25,8 @@ import torch.nn.functional as F
 
 from .class_weights import (action_aware_betas, action_aware_class_weight,
                             check_action_aware_betas, effective_number_weight)
-from .functional import CountsLike, LossTerms, validate_class_counts
-from .functional import weighted_mean
+from .functional import (CountsLike, LossTerms, validate_class_counts,
+                         weighted_mean)
 
 __all__ = [
     'legacy_flipped_class_weight', 'legacy_stage2_class_weight',
