@@ -62,12 +62,12 @@ def ldam_loss(logits: torch.Tensor,
         margins (torch.Tensor): ``(K,)`` per-class margins.
         scale (float): Logit scale ``s``. Defaults to 30.
         class_weight (torch.Tensor, optional): ``(K,)`` per-class weights.
-        sync_normalizer (bool): See
-            :func:`~brl_mm.models.losses.functional.weighted_mean`.
+        sync_normalizer (bool): Average the weight sum over DDP ranks
+            (see :func:`~brl_mm.models.losses.functional.weighted_mean`).
             Defaults to False.
 
     Returns:
-        torch.Tensor: The scalar loss (float32).
+        torch.Tensor: The scalar LDAM loss (float32).
     """
     return weighted_soft_cross_entropy(ldam_logits(logits, soft_labels,
                                                    margins, scale),

@@ -169,12 +169,13 @@ def legacy_mixed_cross_entropy(logits: torch.Tensor,
         logits (torch.Tensor): ``(B, K)`` class scores.
         soft_labels (torch.Tensor): ``(B, K)`` targets of the legacy mixup.
         class_weight (torch.Tensor, optional): ``(K,)`` per-class weights.
-        sync_normalizer (bool): See
-            :func:`~brl_mm.models.losses.functional.weighted_mean`.
-            Defaults to False.
+        sync_normalizer (bool): Average both normalizers over the ranks
+            of a DDP run, as
+            :func:`~brl_mm.models.losses.functional.weighted_mean` does
+            for one. Defaults to False.
 
     Returns:
-        torch.Tensor: The scalar loss (float32).
+        torch.Tensor: The scalar mixed loss (float32).
     """
     return weighted_mean(*legacy_mixed_cross_entropy_terms(
         logits, soft_labels, class_weight),
