@@ -398,3 +398,79 @@ def test_mean_over_ranks_is_the_identity_without_a_process_group():
     from brl_mm.models.losses.functional import mean_over_ranks
     value = torch.tensor(3.5)
     assert mean_over_ranks(value) is value
+
+
+# ------------------------------------------------------- the one reduction
+def labels_one_hot(labels):
+    return F.one_hot(labels, 3).float()
+
+
+def test_per_sample_terms_and_weighted_mean_by_hand():
+    from brl_mm.models.losses import (LossTerms, soft_cross_entropy_terms,
+                                      weighted_mean)
+    logits, labels = logits_labels()
+    w = torch.tensor([0.5, 1.0, 2.0])
+    terms, weights = soft_cross_entropy_terms(logits, labels_one_hot(labels),
+                                              w)
+    expected = [-log_softmax_row(row)[y] * w[y].item()
+                for row, y in zip(LOGITS, LABELS)]
+    np.testing.assert_allclose(terms.numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(weights.numpy(), [0.5, 2.0, 1.0])
+    assert weighted_mean(terms, weights).item() == pytest.approx(
+        sum(expected) / 3.5, rel=1e-6)
+    # (G, B): a sum of separately normalized means
+    grouped = LossTerms(torch.tensor([[1.0, 2.0], [3.0, 5.0]]),
+                        torch.tensor([[1.0, 1.0], [2.0, 6.0]]))
+    assert weighted_mean(*grouped).item() == pytest.approx(3 / 2 + 8 / 8)
+
+
+def test_effective_number_weight_by_hand():
+    from brl_mm.models.losses.class_weights import effective_number_weight
+    counts = np.array(COUNTS, dtype=np.float64)
+    # beta = 0.5: (1 - b) / (1 - b^n) = [0.5 / 0.9375, 0.5 / 0.75, 1]
+    np.testing.assert_allclose(effective_number_weight(counts, 0.5),
+                               normalized([0.5 / 0.9375, 0.5 / 0.75, 1.0]),
+                               rtol=1e-12)
+    per_class = np.array([0.5, 0.0, 0.9])
+    np.testing.assert_allclose(effective_number_weight(counts, per_class),
+                               normalized([0.5 / 0.9375, 1.0, 1.0]),
+                               rtol=1e-12)
+
+
+class FakeProcessGroup:
+    """Two ranks, the other one holding ``other`` as its normalizer."""
+
+    def __init__(self, monkeypatch, other):
+        import torch.distributed as dist
+        self.calls = 0
+        self.other = other
+        monkeypatch.setattr(dist, 'is_available', lambda: True)
+        monkeypatch.setattr(dist, 'is_initialized', lambda: True)
+        monkeypatch.setattr(dist, 'get_world_size', lambda: 2)
+        monkeypatch.setattr(dist, 'all_reduce', self.all_reduce)
+
+    def all_reduce(self, tensor):
+        self.calls += 1
+        tensor.add_(self.other(tensor))
+
+
+@pytest.mark.parametrize('cfg', ALL_LOSSES, ids=lambda c: str(c))
+@pytest.mark.parametrize('stage', [1, 2])
+def test_training_forward_syncs_the_normalizer_once(cfg, stage, monkeypatch):
+    """One all-reduce per training forward, of the normalizer only: with the
+    other rank's normalizer 3x this one's, the loss is this rank's sum over
+    the mean normalizer (2x); none in eval or without grad."""
+    logits, labels = logits_labels()
+    kwargs = {k: v for k, v in cfg.items() if k != 'type'}
+    loss = make(cfg['type'], stage=stage, **kwargs)
+    local = loss(logits, labels)
+    group = FakeProcessGroup(monkeypatch, lambda t: 3 * t)
+    synced = loss(logits, labels)
+    assert group.calls == 1
+    assert synced.item() == pytest.approx(local.item() / 2, rel=1e-6)
+    loss.eval()
+    assert loss(logits, labels).item() == local.item()
+    loss.train()
+    with torch.no_grad():
+        assert loss(logits, labels).item() == local.item()
+    assert group.calls == 1
