@@ -418,3 +418,21 @@ def test_ranks_with_different_counts_fail_together(monkeypatch):
                        match=r'ranks \[1\].*same files on '
                        'every node'):
         hooks.same_counts_on_all_ranks(np.array([8, 4, 2, 1]))
+
+
+def test_stage_log_says_what_each_component_does(tiny_pickle, monkeypatch):
+    messages = []
+    monkeypatch.setattr(
+        'brl_mm.engine.hooks.detached_schedule.print_log',
+        lambda msg, **kwargs: messages.append(msg))
+    model = TinyRecognizer()
+    model.cls_head.loss_cls = MODELS.build(dict(type='BalancedSoftmaxLoss'))
+    runner = fake_runner(model, lt_dataset(tiny_pickle['path']), max_epochs=5)
+    hook = DetachedScheduleHook(switch_epoch=1)
+    hook.before_train(runner)
+    hook.before_train_epoch(runner)
+    out = '\n'.join(messages)
+    assert ('stage 1 (representation learning); LogitAdjustedLoss: '
+            'logit-adjusted cross entropy (balanced softmax at tau=1) (from '
+            'the first epoch; the stage changes nothing)') in out
+    assert 'class weights 1..1' not in out

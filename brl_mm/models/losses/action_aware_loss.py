@@ -60,6 +60,8 @@ class ActionAwareLoss(TwoStageLoss):
         >>> custom_hooks = [dict(type='DetachedScheduleHook')]
     """
 
+    balanced_form = 'action-aware weighted cross entropy'
+
     def __init__(self,
                  upsilon: float = 0.99,
                  lam: float = 0.0099,

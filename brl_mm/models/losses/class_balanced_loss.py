@@ -30,6 +30,8 @@ class ClassBalancedLoss(TwoStageLoss):
         loss_weight (float): Factor on the loss. Defaults to 1.0.
     """
 
+    balanced_form = 'class-balanced (effective number) weighted cross entropy'
+
     def __init__(self,
                  beta: float = 0.9999,
                  two_stage: bool = True,

@@ -85,6 +85,8 @@ class FocalLoss(TwoStageLoss):
         loss_weight (float): Factor on the loss. Defaults to 1.0.
     """
 
+    balanced_form = 'softmax focal loss'
+
     def __init__(self,
                  gamma: float = 2.0,
                  two_stage: bool = True,

@@ -8,15 +8,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ...class_counts import validate_class_counts as check_class_counts
+
 CountsLike = Union[Sequence[int], np.ndarray, torch.Tensor]
 
 
 def validate_class_counts(counts: CountsLike,
                           owner: str = 'loss') -> np.ndarray:
-    """Check per-class training counts and return them as float64.
-
-    Long-tail re-weighting divides by (a function of) every class count, so
-    every class needs at least one training sample.
+    """:func:`brl_mm.class_counts.validate_class_counts` (the one check of
+    the class-count protocol) as float64, the dtype the losses compute
+    their class weights in. Every class needs at least one training sample:
+    long-tail re-weighting divides by (a function of) every count.
 
     Args:
         counts (Sequence[int] | np.ndarray | torch.Tensor): Per-class training
@@ -25,31 +27,8 @@ def validate_class_counts(counts: CountsLike,
 
     Returns:
         np.ndarray: The counts as a float64 array of shape ``(K,)``.
-
-    Raises:
-        ValueError: On a wrong shape, non-finite, negative, non-integer or
-            zero counts (the message names the classes and the fix).
     """
-    if isinstance(counts, torch.Tensor):
-        counts = counts.detach().cpu().numpy()
-    counts = np.asarray(counts, dtype=np.float64)
-    if counts.ndim != 1 or counts.size == 0:
-        raise ValueError(f'{owner}: class counts must be a non-empty 1-D '
-                         f'sequence (one count per class), got shape '
-                         f'{counts.shape}')
-    if not np.all(np.isfinite(counts)) or np.any(counts < 0) or np.any(
-            counts != np.round(counts)):
-        raise ValueError(f'{owner}: class counts must be non-negative '
-                         f'integers, got {counts.tolist()[:10]}...')
-    empty = np.flatnonzero(counts == 0)
-    if empty.size:
-        raise ValueError(
-            f'{owner}: {empty.size} of {counts.size} classes have no training '
-            f'sample (class indices {empty[:10].tolist()}). Class-count based '
-            'losses need at least one sample per class: check num_classes '
-            '(model.cls_head.num_classes and the dataset), the split and the '
-            'long-tail sample list, or drop the empty classes.')
-    return counts
+    return check_class_counts(counts, owner).astype(np.float64)
 
 
 def as_soft_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:

@@ -98,6 +98,12 @@ class LDAMLoss(TwoStageLoss):
         loss_weight (float): Factor on the loss. Defaults to 1.0.
     """
 
+    balanced_form = 'LDAM margins, class-balanced (DRW) weights'
+
+    def unbalanced_form(self) -> str:
+        """LDAM-DRW's stage 1: margins, no re-weighting."""
+        return 'LDAM margins, unweighted'
+
     def __init__(self,
                  max_margin: float = 0.5,
                  scale: float = 30.0,

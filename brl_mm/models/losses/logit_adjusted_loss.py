@@ -73,6 +73,8 @@ class LogitAdjustedLoss(TwoStageLoss):
         loss_weight (float): Factor on the loss. Defaults to 1.0.
     """
 
+    balanced_form = 'logit-adjusted cross entropy (balanced softmax at tau=1)'
+
     def __init__(self,
                  tau: float = 1.0,
                  two_stage: bool = False,

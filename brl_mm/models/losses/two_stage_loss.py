@@ -49,6 +49,8 @@ class TwoStageLoss(nn.Module):
     """
 
     requires_class_counts = True
+    #: What the balanced form computes, for the stage log.
+    balanced_form = 'class-weighted cross entropy'
 
     def __init__(self,
                  two_stage: bool = True,
@@ -88,6 +90,33 @@ class TwoStageLoss(nn.Module):
         self._stage = int(stage)
         self.stage.fill_(float(stage))
         self._refresh_class_weight()
+
+    def describe_stage(self, stage: int) -> str:
+        """What the loss computes in ``stage`` (for the stage log).
+
+        Args:
+            stage (int): 1 or 2.
+
+        Returns:
+            str: E.g. ``'plain cross entropy'`` or ``'action-aware weighted
+            cross entropy, class weights 0.62..1.9'``.
+        """
+        if self.two_stage and stage < 2:
+            return self.unbalanced_form()
+        text = self.balanced_form
+        if not self.two_stage:
+            text += ' (from the first epoch; the stage changes nothing)'
+        if self.has_class_counts:
+            counts = self.class_counts.detach().cpu().double().numpy()
+            weight = self.balanced_class_weight(counts)
+            if not np.allclose(weight, weight[0]):
+                text += (f', class weights {weight.min():.4g}..'
+                         f'{weight.max():.4g}')
+        return text
+
+    def unbalanced_form(self) -> str:
+        """What a two-stage loss computes in stage 1."""
+        return 'plain cross entropy'
 
     # ------------------------------------------------------------ queries
     @property

@@ -474,3 +474,26 @@ def test_training_forward_syncs_the_normalizer_once(cfg, stage, monkeypatch):
     with torch.no_grad():
         assert loss(logits, labels).item() == local.item()
     assert group.calls == 1
+
+
+# ------------------------------------------------------- stage messages
+def test_each_loss_says_what_it_computes_in_each_stage():
+    from brl_mm.models.losses import (ActionAwareLoss, ClassBalancedLoss,
+                                      FocalLoss, LDAMLoss, LogitAdjustedLoss)
+    counts = [8, 4, 2, 1]
+    aa = ActionAwareLoss(class_counts=counts)
+    assert aa.describe_stage(1) == 'plain cross entropy'
+    assert aa.describe_stage(2).startswith(
+        'action-aware weighted cross entropy, class weights ')
+    assert LDAMLoss(class_counts=counts).describe_stage(1) == \
+        'LDAM margins, unweighted'
+    assert FocalLoss(class_counts=counts).describe_stage(2) == \
+        'softmax focal loss'
+    assert ClassBalancedLoss(class_counts=counts).describe_stage(
+        2).startswith('class-balanced (effective number) weighted')
+    # a one-stage loss is balanced from the first epoch, in both stages
+    bsm = LogitAdjustedLoss(class_counts=counts)
+    for stage in (1, 2):
+        assert bsm.describe_stage(stage) == (
+            'logit-adjusted cross entropy (balanced softmax at tau=1) (from '
+            'the first epoch; the stage changes nothing)')
