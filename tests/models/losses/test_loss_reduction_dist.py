@@ -1,7 +1,7 @@
 """Every long-tail loss under 2-process DDP (gloo, CPU) equals the 1-process
 run on the same global batch (issue 15 item 4): the loss value (mean over
 ranks) and the gradients of the logits and of the linear classifier that
-produces them, within the tolerance of tests/test_dist_equivalence.py.
+produces them, within the tolerance of tests/e2e/test_dist_equivalence.py.
 
 The ranks hold 5 and 3 of the 8 samples, so the per-rank normalizers
 differ (batch size, class weights, soft-label mass) and a loss that divides

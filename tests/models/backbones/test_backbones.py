@@ -8,8 +8,8 @@ from mmaction.structures import ActionDataSample
 from mmengine.registry import init_default_scope
 
 from brl_mm.models.backbones import CTRGCN, MSG3D
+from brl_mm.testing import REPO
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 LAYOUT_DIR = osp.join(osp.dirname(REPO), 'shared', 'data',
                       'brl_checkpoint_layout')
 

@@ -22,11 +22,10 @@ from brl_mm.datasets import LongTailPoseDataset
 from brl_mm.engine import (DetachedScheduleHook, resolve_switch_epoch,
                            stage_at_epoch)
 from brl_mm.models.losses import ActionAwareLoss, action_aware_class_weight
-from brl_mm.testing import TINY_TRAIN_COUNTS, tiny_train_config
+from brl_mm.testing import REPO, TINY_TRAIN_COUNTS, tiny_train_config
 from mmaction.datasets import PoseDataset
 from mmaction.registry import MODELS
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # ------------------------------------------------------------- fakes
 class FakeBlending:
     """A mixup blending as the protocol sees it (not an nn.Module)."""

@@ -10,8 +10,8 @@ import pytest
 from brl_mm.datasets.converters.ntu_raw import (denoise_bodies, official_splits,
                                      parse_sample_name, parse_skeleton_text,
                                      skeleton_file_to_annotation)
+from brl_mm.testing import REPO
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BODY_A, BODY_B, BODY_C = '72057594037931101', '72057594037931102', '7205'
 
 

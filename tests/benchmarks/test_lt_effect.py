@@ -10,7 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from brl_mm.testing import REPO
+
 sys.path.insert(0, osp.join(REPO, 'benchmarks'))
 import lt_effect as L  # noqa: E402
 from effect import experiments as E  # noqa: E402

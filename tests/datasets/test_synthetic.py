@@ -16,8 +16,8 @@ from brl_mm.datasets.synthetic import (generate_synthetic_lt,
                                        max_synthetic_classes,
                                        synthetic_class_names,
                                        synthetic_layouts)
+from brl_mm.testing import REPO
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CLI = osp.join(REPO, 'tools', 'data', 'generate_synthetic_lt.py')
 
 SMALL = dict(num_classes=6,

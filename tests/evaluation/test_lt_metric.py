@@ -238,7 +238,7 @@ def test_two_process_evaluation_sees_the_whole_test_set(tmp_path):
         port = sock.getsockname()[1]
     script = tmp_path / 'dist_eval.py'
     script.write_text(DIST_SCRIPT.format(
-        tests=osp.join(REPO, 'tests'), port=port, out=str(tmp_path)))
+        tests=osp.dirname(osp.abspath(__file__)), port=port, out=str(tmp_path)))
     procs = [
         subprocess.Popen([PYTHON, str(script)], cwd=REPO,
                          env=dict(os.environ, RANK=str(rank)),

@@ -13,8 +13,8 @@ from brl_mm.datasets import LongTailPoseDataset
 from brl_mm.datasets.converters.nw_ucla_raw import (NW_UCLA_ACTIONS,
                                          nw_ucla_json_to_annotation,
                                          nw_ucla_splits, parse_nw_ucla_name)
+from brl_mm.testing import REPO
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def skeletons(frames, offset=0.0):
