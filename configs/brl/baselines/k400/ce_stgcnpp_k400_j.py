@@ -7,8 +7,8 @@
 # From the shared bases come compact_collate (the loaders; pseudo_collate's
 # batches, bit for bit) and WarmNormalizeCacheHook (default_runtime.py; nothing
 # to warm without CachedPreNormalize3D); DetachedScheduleHook hands the
-# training class counts to the loss and LongTailMetric and switches the two-
-# stage losses at the DAA epoch of BRL.
+# training class counts to the loss and LongTailMetric and switches the
+# two-stage losses at the DAA epoch of BRL.
 _base_ = [
     '../../../_base_/models/stgcnpp.py',
     '../../../_base_/datasets/k400_lt_2d.py',

@@ -1,14 +1,15 @@
 # NTU120-LT X-Sub, IF=100, joint stream baseline: BRL's data, schedule and
-# runtime (the bases of configs/brl/ntu120_xsub_lt/brl_stgcnpp_ntu120-xsub-
-# lt100_j.py) without BRL's parts: no STAE (the dataset base's
-# stock_train_pipeline), no rebalanced mixup, balanced softmax (logit-adjusted
-# cross entropy, tau 1) throughout instead of the action-aware loss. Stock
-# mmaction2 parts: ST-GCN++ with GCNHead (models/stgcnpp.py), PreNormalize3D
-# and UniformSampleFrames. From the shared bases come compact_collate (the
-# loaders; pseudo_collate's batches, bit for bit) and WarmNormalizeCacheHook
-# (default_runtime.py; nothing to warm without CachedPreNormalize3D);
-# DetachedScheduleHook hands the training class counts to the loss and
-# LongTailMetric and switches the two-stage losses at the DAA epoch of BRL.
+# runtime (the bases of
+# configs/brl/ntu120_xsub_lt/brl_stgcnpp_ntu120-xsub-lt100_j.py) without BRL's
+# parts: no STAE (the dataset base's stock_train_pipeline), no rebalanced
+# mixup, balanced softmax (logit-adjusted cross entropy, tau 1) throughout
+# instead of the action-aware loss. Stock mmaction2 parts: ST-GCN++ with
+# GCNHead (models/stgcnpp.py), PreNormalize3D and UniformSampleFrames. From the
+# shared bases come compact_collate (the loaders; pseudo_collate's batches, bit
+# for bit) and WarmNormalizeCacheHook (default_runtime.py; nothing to warm
+# without CachedPreNormalize3D); DetachedScheduleHook hands the training class
+# counts to the loss and LongTailMetric and switches the two-stage losses at
+# the DAA epoch of BRL.
 _base_ = [
     '../../../_base_/models/stgcnpp.py',
     '../../../_base_/datasets/ntu60_xsub_lt_3d.py',
