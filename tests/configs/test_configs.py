@@ -242,12 +242,17 @@ def test_k400_is_2d_coco_with_brl_k400_schedule():
 
 
 BASELINES = sorted(glob.glob(osp.join(REPO, 'configs/brl/baselines/*/*.py')))
+#: brl_mm's fast-path stand-ins and the stock part each one is, bit for bit.
+STAND_INS = {'CachedPreNormalize3D': 'PreNormalize3D',
+             'FastUniformSampleFrames': 'UniformSampleFrames',
+             'SyncFreeGCNHead': 'GCNHead'}
 
 
 @pytest.mark.parametrize('config', BASELINES,
                          ids=[osp.relpath(c, REPO) for c in BASELINES])
 def test_baselines_share_brl_data_and_schedule(config):
-    """A baseline = its BRL config without STAE, mixup and the AA loss."""
+    """A baseline = its BRL config without STAE, mixup and the AA loss, on
+    mmaction2's stock head and transforms."""
     cfg = load_config(config)
     folder = osp.basename(osp.dirname(config))
     tag = osp.basename(config).split('_', 1)[1]
@@ -255,21 +260,73 @@ def test_baselines_share_brl_data_and_schedule(config):
     assert 'blending' not in cfg.model.data_preprocessor
     assert cfg.model.cls_head.loss_cls.type != 'ActionAwareLoss'
     assert cfg.model.backbone == brl.model.backbone
+    assert cfg.model.cls_head.type == 'GCNHead'
+    assert brl.model.cls_head.type == 'SyncFreeGCNHead'
     for key in ('train_cfg', 'param_scheduler', 'optim_wrapper',
                 'auto_scale_lr', 'custom_hooks', 'val_dataloader',
                 'test_dataloader'):
         assert cfg[key] == brl[key], key
     train, brl_train = (c.train_dataloader.dataset.dataset for c in (cfg, brl))
     stae = ('RandomScale', 'RandomRot', 'SpatialFlip')
-    assert not any(t.type in stae for t in train.pipeline)
+    assert not any(t.type in stae or t.type in STAND_INS
+                   for t in train.pipeline)
 
-    def same_kind(t):  # GenSkeFeatK is GenSkeFeat for j / b / jm / bm
-        return dict(t, type=t.type.replace('GenSkeFeatK', 'GenSkeFeat'))
+    def stock(t):  # the stock part of a stand-in
+        return dict(t, type=STAND_INS.get(t.type, t.type))
 
-    assert [same_kind(t) for t in brl_train.pipeline[1:]
-            if t.type not in stae] == [same_kind(t) for t in train.pipeline[1:]]
+    assert [stock(t) for t in brl_train.pipeline if t.type not in stae] == \
+        [dict(t) for t in train.pipeline]
     assert {k: v for k, v in train.items() if k != 'pipeline'} == \
         {k: v for k, v in brl_train.items() if k != 'pipeline'}
+
+
+def _bases(config: str) -> list:
+    """The ``_base_`` files a config file names (absolute paths)."""
+    import ast
+    with open(config) as f:
+        tree = ast.parse(f.read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                getattr(t, 'id', None) == '_base_' for t in node.targets):
+            names = ast.literal_eval(node.value)
+            names = [names] if isinstance(names, str) else names
+            return [osp.normpath(osp.join(osp.dirname(config), n))
+                    for n in names]
+    return []
+
+
+def _depth(config: str) -> int:
+    return max((1 + _depth(b) for b in _bases(config)), default=0)
+
+
+#: The one leaf that inherits another: the headline under its folder's name.
+ALIASES = {'configs/brl/ntu60_xsub_lt/brl_stgcnpp_ntu60-xsub-lt100_j.py':
+           'configs/brl/ntu60_xsub_lt.py'}
+
+
+@pytest.mark.parametrize('config', CONFIGS, ids=IDS)
+def test_leaf_configs_inherit_their_bases_directly(config):
+    """Every leaf names its bases under configs/_base_/ (baselines too: not
+    a BRL config), at most 3 _base_ levels deep."""
+    relpath = osp.relpath(config, REPO)
+    bases = [osp.relpath(b, REPO) for b in _bases(config)]
+    if relpath in ALIASES:
+        assert bases == [ALIASES[relpath]]
+    else:
+        assert bases and all(b.startswith('configs/_base_/') for b in bases)
+    assert _depth(config) <= 3
+
+
+def test_bases_are_plain_data():
+    """No base builds its pipelines from code: no globals().update, no
+    functions, no {{_base_...}} text substitution."""
+    bases = glob.glob(osp.join(REPO, 'configs/_base_/**/*.py'), recursive=True)
+    assert len(bases) >= 4 + 15  # the families and their streams
+    for base in bases:
+        with open(base) as f:
+            text = f.read()
+        for trick in ('globals()', '\ndef ', '{{'):
+            assert trick not in text, (base, trick)
 
 
 @pytest.mark.slow
