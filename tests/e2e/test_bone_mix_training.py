@@ -8,7 +8,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmaction.registry import HOOKS
 
-from brl_mm.datasets import get_layout
+from brl_mm.layouts import get_layout
 from brl_mm.testing import set_custom_hook, tiny_train_config
 
 NTU = get_layout('nturgb+d')

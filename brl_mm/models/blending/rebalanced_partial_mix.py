@@ -49,7 +49,7 @@ from mmaction.models.utils import BaseMiniBatchBlending
 from mmaction.registry import MODELS
 from mmaction.utils import SampleList
 
-from ...datasets import SkeletonLayout, get_layout
+from ...layouts import SkeletonLayout, get_layout
 from .bone_space import BoneTree, bone_partial_mix, bone_tree
 from .legacy import legacy_partial_mix, sample_legacy_mix_pairs
 from .rebalance import (as_joint_index, mixed_soft_labels,
@@ -134,14 +134,6 @@ def partial_mix(inputs: torch.Tensor,
                                   class_counts, alpha, k_im)
 
 
-def _coord_dims(layout: SkeletonLayout) -> int:
-    """Coordinate channels of the layout's keypoints (x, y, z or x, y)."""
-    # The layout table gains ``coord_dims`` with its move to brl_mm.layouts
-    # (issue 15); before that, the 2D layouts of the table are these two.
-    return getattr(layout, 'coord_dims',
-                   2 if layout.name in ('coco', 'openpose') else 3)
-
-
 # ------------------------------------------------------ registered class
 @MODELS.register_module()
 class RebalancedPartialMix(BaseMiniBatchBlending):
@@ -150,7 +142,7 @@ class RebalancedPartialMix(BaseMiniBatchBlending):
     Args:
         num_classes (int): Number of classes ``K``.
         layout (str): Skeleton layout in
-            :data:`brl_mm.datasets.layouts.LAYOUTS`; gives the lower-body
+            :data:`brl_mm.layouts.LAYOUTS`; gives the lower-body
             joints and the default ``alpha``. Defaults to ``'nturgb+d'``.
         class_counts (Sequence[int] | np.ndarray | torch.Tensor, optional):
             Training-set sample count per class (length ``K``). Can instead
@@ -339,7 +331,7 @@ class RebalancedPartialMix(BaseMiniBatchBlending):
                                         chosen,
                                         partners,
                                         self._tree_on(imgs.device),
-                                        _coord_dims(self._layout),
+                                        self._layout.coord_dims,
                                         counts,
                                         self.alpha,
                                         self.k_im,

@@ -4,7 +4,7 @@ import torch
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 
-from brl_mm.datasets import LAYOUTS, get_layout
+from brl_mm.layouts import LAYOUTS, get_layout
 from brl_mm.models.blending import RebalancedPartialMix, partial_mix
 from brl_mm.models.blending.bone_space import bone_partial_mix, bone_tree
 
