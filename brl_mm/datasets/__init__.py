@@ -4,8 +4,13 @@ from .dataset_utils import dataset_class_counts, unwrap_dataset
 from .layouts import LAYOUTS, SkeletonLayout, get_layout
 from .long_tail import (counts_from_labels, lt_class_counts, select_lt_subset,
                         split_by_shot)
-from .lt_pose_dataset import (LongTailPoseDataset, packaged_lt_splits,
-                              resolve_lt_split_file)
+from .lt_pose_dataset import (LongTailPoseDataset, load_skeleton_pickle,
+                              packaged_lt_splits, resolve_lt_split_file)
+from .validation import (LAYOUT_COORD_DIMS, Problem, check_class_coverage,
+                         check_duplicate_ids, check_keypoints,
+                         check_label_range, check_label_types,
+                         check_num_classes, check_split_name,
+                         check_total_frames, unpack_annotations)
 from .synthetic import generate_synthetic_lt, synthetic_class_names
 from . import transforms  # noqa: F401,E402  (registers STAE transforms)
 
@@ -14,5 +19,9 @@ __all__ = [
     'counts_from_labels', 'lt_class_counts', 'select_lt_subset',
     'split_by_shot', 'packaged_lt_splits', 'resolve_lt_split_file',
     'dataset_class_counts', 'unwrap_dataset', 'generate_synthetic_lt',
-    'synthetic_class_names', 'compact_collate'
+    'synthetic_class_names', 'compact_collate', 'load_skeleton_pickle',
+    'LAYOUT_COORD_DIMS', 'Problem', 'check_class_coverage',
+    'check_duplicate_ids', 'check_keypoints', 'check_label_range',
+    'check_label_types', 'check_num_classes', 'check_split_name',
+    'check_total_frames', 'unpack_annotations'
 ]
