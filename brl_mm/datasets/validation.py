@@ -50,8 +50,9 @@ def sample_where(path: str, sample: Dict) -> str:
 
 
 def split_where(path: str, split: Optional[str]) -> str:
-    """``'PATH split 'S''``, the prefix of per-split messages."""
-    return f'{path} split {split!r}'
+    """``'PATH split 'S''`` (``'PATH'`` for ``split=None``), the prefix of
+    per-split messages."""
+    return path if split is None else f'{path} split {split!r}'
 
 
 def unpack_annotations(raw, path: str
@@ -388,4 +389,40 @@ def check_total_frames(data_list: Sequence[Dict],
             'past the end: set total_frames = keypoint.shape[1].',
             indices=tuple(longer),
             ids=tuple(data_list[i].get('frame_dir') for i in longer)))
+    return problems
+
+
+def check_splits(splits: Dict, annotations: Sequence[Dict], path: str,
+                 identifier: str = 'frame_dir') -> List[Problem]:
+    """Split lists that name ids without an annotation (the dataset skips
+    them silently), and a ``*train`` split that shares samples with its
+    ``*val`` / ``*test`` sibling (a leak into the evaluation)."""
+    known = {a.get(identifier) for a in annotations}
+    problems = []
+    for name in sorted(splits):
+        missing = [i for i in splits[name] if i not in known]
+        if missing:
+            problems.append(Problem(
+                'split_ids',
+                f'{path}: split {name!r} lists {len(missing)} of '
+                f'{len(splits[name])} ids without an annotation (first: '
+                f'{missing[:5]}); the dataset skips them. Remove them from '
+                'the split, or add their annotations.',
+                level=WARNING, ids=tuple(missing)))
+    for name in sorted(splits):
+        if not name.endswith('train'):
+            continue
+        for other in (name[:-len('train')] + 'val',
+                      name[:-len('train')] + 'test'):
+            if other not in splits:
+                continue
+            shared = sorted(set(splits[name]) & set(splits[other]))
+            if shared:
+                problems.append(Problem(
+                    'split_overlap',
+                    f'{path}: {len(shared)} sample(s) are in both {name!r} '
+                    f'and {other!r} (first: {shared[:5]}); evaluating on '
+                    'training samples overstates accuracy. Make the splits '
+                    'disjoint.',
+                    ids=tuple(shared)))
     return problems
