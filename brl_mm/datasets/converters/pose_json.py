@@ -220,13 +220,24 @@ def _padded_frames(keypoints: np.ndarray, scores: np.ndarray,
             'for a whole padded person); fix or re-export this file.')
     if boxes is None:
         boxes = np.full(keypoints.shape[:2] + (4, ), np.nan)
+    elif boxes.ndim != 3 or boxes.shape[:2] != keypoints.shape[:2] or \
+            boxes.shape[2] < 4:
+        raise PoseFileError(
+            f'{path}: bboxes {boxes.shape} must be (T, N, 4) like the '
+            f'keypoints {keypoints.shape[:2]} (T, N).')
     return [(list(keypoints[t][present[t]]), list(scores[t][present[t]]),
              list(boxes[t][present[t]][:, :4])) for t in range(len(keypoints))]
 
 
-def _array_frames(path: str) -> Tuple[List[tuple], Optional[tuple]]:
+def _load_arrays(path: str) -> Dict[str, np.ndarray]:
+    """The arrays of a ``.npy`` (as ``'array'``) or ``.npz``, without
+    unpickling anything."""
     try:
         loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.ndarray):
+            return dict(array=loaded)
+        with loaded:
+            return {k: loaded[k] for k in loaded.files}
     except ValueError as e:
         raise PoseFileError(
             f'{path}: could not be read without pickle ({e}); save padded '
@@ -234,31 +245,33 @@ def _array_frames(path: str) -> Tuple[List[tuple], Optional[tuple]]:
         ) from None
     except (OSError, EOFError) as e:
         raise PoseFileError(f'{path}: could not be read ({e}).') from None
-    if path.endswith('.npy'):
-        if loaded.ndim != 4 or loaded.shape[-1] != 3:
+
+
+def _array_frames(path: str) -> Tuple[List[tuple], Optional[tuple]]:
+    arrays = _load_arrays(path)
+    if 'array' in arrays and path.endswith('.npy'):
+        array = arrays['array']
+        if array.ndim != 4 or array.shape[-1] != 3:
             raise PoseFileError(
                 f'{path}: a .npy pose file is (T, N, V, 3) of (x, y, score), '
-                f'got shape {loaded.shape}.')
-        return _padded_frames(loaded[..., :2].astype(np.float64),
-                              loaded[..., 2].astype(np.float64), None,
+                f'got shape {array.shape}.')
+        return _padded_frames(array[..., :2].astype(np.float64),
+                              array[..., 2].astype(np.float64), None,
                               path), None
-    with loaded:
-        keys = set(loaded.files)
-        score_key = next((k for k in ('scores', 'keypoint_scores',
-                                      'keypoint_score') if k in keys), None)
-        kp_key = next((k for k in ('keypoints', 'keypoint') if k in keys),
-                      None)
-        if kp_key is None or score_key is None:
-            raise PoseFileError(
-                f'{path}: a .npz pose file needs "keypoints" (T, N, V, 2) and '
-                f'"scores" (T, N, V); it has {sorted(keys)}.')
-        boxes = (loaded['bboxes'].astype(np.float64)
-                 if 'bboxes' in keys else None)
-        img_shape = (tuple(int(v) for v in loaded['img_shape'][:2])
-                     if 'img_shape' in keys else None)
-        return _padded_frames(loaded[kp_key].astype(np.float64),
-                              loaded[score_key].astype(np.float64), boxes,
-                              path), img_shape
+    score_key = next((k for k in ('scores', 'keypoint_scores',
+                                  'keypoint_score') if k in arrays), None)
+    kp_key = next((k for k in ('keypoints', 'keypoint') if k in arrays), None)
+    if kp_key is None or score_key is None:
+        raise PoseFileError(
+            f'{path}: a .npz pose file needs "keypoints" (T, N, V, 2) and '
+            f'"scores" (T, N, V); it has {sorted(arrays)}.')
+    boxes = arrays.get('bboxes')
+    img_shape = (tuple(int(v) for v in arrays['img_shape'][:2])
+                 if 'img_shape' in arrays else None)
+    return _padded_frames(
+        arrays[kp_key].astype(np.float64),
+        arrays[score_key].astype(np.float64),
+        None if boxes is None else boxes.astype(np.float64), path), img_shape
 
 
 def read_pose_file(path: str) -> Tuple[List[FramePoses], Optional[tuple]]:
