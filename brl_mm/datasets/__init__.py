@@ -10,7 +10,8 @@ from .validation import (LAYOUT_COORD_DIMS, Problem, check_class_coverage,
                          check_duplicate_ids, check_keypoints,
                          check_label_range, check_label_types,
                          check_num_classes, check_split_name,
-                         check_splits, check_total_frames, unpack_annotations)
+                         check_splits, check_total_frames, is_label_index,
+                         unpack_annotations)
 from .synthetic import generate_synthetic_lt, synthetic_class_names
 from . import transforms  # noqa: F401,E402  (registers STAE transforms)
 
@@ -23,5 +24,6 @@ __all__ = [
     'LAYOUT_COORD_DIMS', 'Problem', 'check_class_coverage',
     'check_duplicate_ids', 'check_keypoints', 'check_label_range',
     'check_label_types', 'check_num_classes', 'check_split_name',
-    'check_splits', 'check_total_frames', 'unpack_annotations'
+    'check_splits', 'check_total_frames', 'is_label_index',
+    'unpack_annotations'
 ]

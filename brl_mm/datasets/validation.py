@@ -90,7 +90,9 @@ def unpack_annotations(raw, path: str
     if not annotations:
         return [], splits, classes, [Problem(
             'schema', f'{path} holds no annotations')]
-    not_dicts = [i for i, a in enumerate(annotations) if not isinstance(a, dict)]
+    not_dicts = [
+        i for i, a in enumerate(annotations) if not isinstance(a, dict)
+    ]
     if not_dicts:
         return [], splits, classes, [Problem(
             'schema',
@@ -127,7 +129,8 @@ def check_split_name(split: Optional[str], splits: Dict, path: str,
         '`split=` to one of them.')]
 
 
-def _is_int_label(label) -> bool:
+def is_label_index(label) -> bool:
+    """A label is a Python or numpy integer (not a bool, str or float)."""
     return (isinstance(label, (numbers.Integral, np.integer))
             and not isinstance(label, (bool, np.bool_)))
 
@@ -140,7 +143,7 @@ def check_label_types(annotations: Sequence[Dict],
     for i, a in enumerate(annotations):
         if 'label' not in a:
             missing.append(i)
-        elif not _is_int_label(a['label']):
+        elif not is_label_index(a['label']):
             wrong.append(i)
     problems = []
     if missing:

@@ -20,22 +20,25 @@ def build(path, **kwargs):
     return LongTailPoseDataset(ann_file=path, pipeline=[], **kwargs)
 
 
-def rewrite(path, edit):
-    """Apply ``edit(data)`` to a pickle in place."""
-    with open(path, 'rb') as f:
-        data = pickle.load(f)
-    data = edit(data) or data
-    with open(path, 'wb') as f:
-        pickle.dump(data, f)
-
-
 @pytest.fixture
 def six(tmp_path):
-    """6 samples of 3 classes (2 each), NTU layout, split 'train'."""
+    """``make(edit)``: 6 samples of 3 classes (2 each), NTU layout, split
+    'train', written after ``edit(data)`` (which may return a new object to
+    pickle); returns the path and the sample ids."""
     path = str(tmp_path / 'six.pkl')
-    ids = write_skeleton_pickle(path, [0, 0, 1, 1, 2, 2],
-                                dict(train=range(6)))
-    return path, ids
+
+    def make(edit=None):
+        ids = write_skeleton_pickle(path, [0, 0, 1, 1, 2, 2],
+                                    dict(train=range(6)))
+        if edit is not None:
+            with open(path, 'rb') as f:
+                data = pickle.load(f)
+            data = edit(data) or data
+            with open(path, 'wb') as f:
+                pickle.dump(data, f)
+        return path, ids
+
+    return make
 
 
 def sample(fid, label=0, shape=(1, 4, 25, 3), value=1.0, **extra):
@@ -47,12 +50,10 @@ def sample(fid, label=0, shape=(1, 4, 25, 3), value=1.0, **extra):
 @pytest.mark.parametrize('label, kind', [('2', 'str'), (1.0, 'float'),
                                          (np.float32(1), 'float32')])
 def test_string_or_float_label_is_named(six, label, kind):
-    path, ids = six
-
     def edit(data):
         data['annotations'][3]['label'] = label
 
-    rewrite(path, edit)
+    path, ids = six(edit)
     with pytest.raises(ValueError, match=re.escape(
             f"six.pkl: sample '{ids[3]}' has label {label!r} of type {kind} "
             '(1 such samples). Labels must be int')):
@@ -60,23 +61,19 @@ def test_string_or_float_label_is_named(six, label, kind):
 
 
 def test_numpy_int_labels_are_fine(six):
-    path, _ = six
-
     def edit(data):
         for a in data['annotations']:
             a['label'] = np.int64(a['label'])
 
-    rewrite(path, edit)
+    path, _ = six(edit)
     assert build(path).class_counts.tolist() == [2, 2, 2]
 
 
 def test_annotation_without_keypoint(six):
-    path, ids = six
-
     def edit(data):
         del data['annotations'][2]['keypoint']
 
-    rewrite(path, edit)
+    path, ids = six(edit)
     with pytest.raises(ValueError, match=f"six.pkl: sample '{ids[2]}' has "
                        'no "keypoint" .*data_prefix=dict\\(skeleton='):
         build(path)
@@ -85,12 +82,10 @@ def test_annotation_without_keypoint(six):
 
 
 def test_duplicated_frame_dir(six):
-    path, ids = six
-
     def edit(data):
         data['annotations'].append(dict(data['annotations'][0]))
 
-    rewrite(path, edit)
+    path, ids = six(edit)
     with pytest.raises(ValueError, match=r"six.pkl: 1 frame_dir value\(s\) "
                        r"appear more than once \(1 extra annotation\(s\); "
                        f"first: \\['{ids[0]}'\\]\\)"):
@@ -98,8 +93,7 @@ def test_duplicated_frame_dir(six):
 
 
 def test_list_pickle_with_a_split_says_how(six):
-    path, _ = six
-    rewrite(path, lambda data: data['annotations'])
+    path, _ = six(lambda data: data['annotations'])
     with pytest.raises(ValueError) as info:
         build(path, split='train')
     message = str(info.value)
@@ -201,8 +195,8 @@ def test_check_keypoints_2d_scores():
     problems = check_keypoints([good, noscore, badscore], 'f.pkl', None, coco)
     assert [(p.code, p.ids) for p in problems] == [
         ('keypoint_score', ('noscore', )), ('keypoint_score', ('bad', ))]
-    assert 'keypoint_score of shape (2, 3), but its keypoints need (2, 3, 17)' \
-        in problems[1].message
+    assert ('keypoint_score of shape (2, 3), but its keypoints need '
+            '(2, 3, 17)') in problems[1].message
 
 
 def test_check_total_frames():

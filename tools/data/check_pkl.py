@@ -30,7 +30,8 @@ from brl_mm.datasets import (LAYOUTS, LAYOUT_COORD_DIMS, Problem,
                              check_label_types, check_num_classes,
                              check_split_name, check_splits,
                              check_total_frames, counts_from_labels,
-                             get_layout, load_skeleton_pickle, split_by_shot,
+                             get_layout, is_label_index,
+                             load_skeleton_pickle, split_by_shot,
                              unpack_annotations)
 from brl_mm.evaluation import LongTailMetric
 
@@ -117,8 +118,7 @@ def check(path: str, layout: Optional[str], num_classes: Optional[int],
                                  is_list=not isinstance(raw, dict))
     problems += check_splits(splits, annotations, path, identifier)
 
-    typed = [a for a in annotations if 'label' in a and isinstance(
-        a['label'], (int, np.integer))]
+    typed = [a for a in annotations if is_label_index(a.get('label'))]
     labels = np.array([int(a['label']) for a in typed], dtype=np.int64)
     if num_classes is None:
         num_classes = (len(classes) if classes is not None else

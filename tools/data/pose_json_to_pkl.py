@@ -87,9 +87,9 @@ def main(argv=None) -> int:
         print(refusal, file=sys.stderr)
         return 2
     if args.layout not in LAYOUTS or LAYOUT_COORD_DIMS.get(args.layout) != 2:
+        layouts_2d = sorted(k for k, d in LAYOUT_COORD_DIMS.items() if d == 2)
         print(f'error: --layout {args.layout!r} is not a 2D layout; use one '
-              f'of {sorted(k for k, d in LAYOUT_COORD_DIMS.items() if d == 2)}',
-              file=sys.stderr)
+              f'of {layouts_2d}', file=sys.stderr)
         return 2
     if args.split_column and not args.labels:
         print('error: --split-column needs --labels CSV', file=sys.stderr)
