@@ -51,7 +51,8 @@ def test_clean_pickle_report(tiny, capsys):
     assert '23 annotations, 2 split(s), 4 class names' in out
     assert 'frames (T): min 12, median 12, mean 12.0, max 12' in out
     assert 'persons (M): 1: 23' in out
-    assert "split 'xsub_train': 15 ids, 15 labelled samples" in out
+    assert ("split 'xsub_train': 15 ids, 15 labelled samples; frames min "
+            '12, median 12, mean 12.0, max 12') in out
     # 8 > 5 many; 4 and 2 medium; 1 < 2 few
     assert ("shot groups from 'xsub_train' (LongTailMetric: many > 5, few < "
             '2): many 1, medium 2, few 1; counts 8..1, imbalance 8.0') in out
@@ -109,6 +110,8 @@ def test_2d_layout_needs_scores(tmp_path, capsys):
                           channels=2, with_score=False)
     code, out, _ = run([path, '--layout', 'coco'], capsys)
     assert code == 1 and out.count('[keypoint_score]') == 2
+    assert "img_shape: none (mmaction's PreNormalize2D then assumes 1080 x " \
+        '1920 pixels)' in out
 
 
 def test_split_and_class_arguments(tiny, tmp_path, capsys):
@@ -162,6 +165,6 @@ def test_real_utkinect_pickle(capsys):
                         '--split', 'xsub_train'], capsys)
     assert code == 0, out
     assert '199 annotations, 2 split(s), 10 class names' in out
-    assert "split 'xsub_train': 100 ids, 100 labelled samples" in out
+    assert "split 'xsub_train': 100 ids, 100 labelled samples; frames" in out
     assert 'many 0, medium 0, few 10' in out
     assert 'frames (T): min 5, median 28, mean 30.4, max 170' in out

@@ -148,11 +148,16 @@ def check(path: str, layout: Optional[str], num_classes: Optional[int],
                       if 'img_shape' in a)
         lines.append('img_shape: ' + ', '.join(
             f'{s}: {n}' for s, n in img.most_common(3)))
+    elif LAYOUT_COORD_DIMS.get(getattr(layout_obj, 'name', None)) == 2:
+        lines.append('img_shape: none (mmaction\'s PreNormalize2D then '
+                     'assumes 1080 x 1920 pixels)')
 
     # per-split, per-class counts and the shot groups
     by_id = defaultdict(list)
     for a in typed:
         by_id[a.get(identifier)].append(int(a['label']))
+    frames_of = {a.get(identifier): np.shape(a['keypoint'])[1]
+                 for a in annotations if np.ndim(a.get('keypoint')) == 4}
     per_split = {'all': counts_from_labels(
         labels[(labels >= 0) & (labels < num_classes)], num_classes)}
     for name in sorted(splits):
@@ -160,7 +165,9 @@ def check(path: str, layout: Optional[str], num_classes: Optional[int],
                         if 0 <= lab < num_classes]
         per_split[name] = counts_from_labels(split_labels, num_classes)
         lines.append(f'split {name!r}: {len(splits[name])} ids, '
-                     f'{len(split_labels)} labelled samples')
+                     f'{len(split_labels)} labelled samples; frames '
+                     + _stats([frames_of[i] for i in splits[name]
+                               if i in frames_of]))
     train = _train_split(splits, split)
     groups = {}
     if train in per_split and num_classes:

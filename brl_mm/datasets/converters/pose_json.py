@@ -499,6 +499,13 @@ def find_pose_files(root: str, labels_csv: Optional[str] = None,
                          f'{no_file[:10]}')
         names = [table[s][0] for s in by_stem if s in table]
         if all(n.lstrip('-').isdigit() for n in names):
+            negative = sorted(s for s, (lab, _) in table.items()
+                              if int(lab) < 0)
+            if negative:
+                raise PoseFileError(
+                    f'{labels_csv}: video {negative[0]!r} has label '
+                    f'{table[negative[0]][0]}; index labels are 0-based '
+                    'class indices (or give class names).')
             classes = None
             label_of = {s: (int(lab), split) for s, (lab, split)
                         in table.items()}

@@ -222,6 +222,10 @@ def test_csv_labels(tmp_path):
         str(tmp_path / 'poses'), str(csv_path), skip_unlabelled=True)
     assert classes is None and [v['label'] for v in videos] == [2, 0]
     assert notes[0].startswith('skipped 1 pose file(s) without a label')
+    csv_path.write_text('video,label\na_0,2\na_1,-1\na_2,0\n')
+    with pytest.raises(PoseFileError, match="video 'a_1' has label -1; "
+                       'index labels are 0-based'):
+        find_pose_files(str(tmp_path / 'poses'), str(csv_path))
     csv_path.write_text('name,class\na_0,2\n')
     with pytest.raises(PoseFileError, match=r"columns \['video', 'label'\]; "
                        r"it has \['name', 'class'\]"):
