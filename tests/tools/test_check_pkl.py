@@ -61,6 +61,11 @@ def test_clean_pickle_report(tiny, capsys):
     assert rows == [['0', 'a', '10', '8', '2', 'many'],
                     ['3', 'd', '3', '1', '2', 'few']]
     assert out.rstrip().endswith('result: 0 error(s), 0 warning(s) - OK')
+    _, out, _ = run([tiny, '--max-rows', '2'], capsys)
+    assert [line.split()[0] for line in out.splitlines()
+            if line.startswith('  ') and 'group' not in line] == [
+                '0', '...', '3']
+    assert '  ... (2 more)' in out
 
 
 def test_every_problem_reported_at_once(tmp_path, capsys):

@@ -59,6 +59,8 @@ def _train_split(splits: Dict, split: Optional[str]) -> Optional[str]:
 def _class_table(per_split: Dict[str, np.ndarray],
                  classes: Optional[Sequence], groups: Dict[int, str],
                  max_rows: int) -> List[str]:
+    """Rows ``class  count-per-split...  shot group`` (the first and last
+    ``max_rows // 2`` classes when there are more than ``max_rows``)."""
     names = list(per_split)
     num_classes = len(next(iter(per_split.values())))
     lines = [f'  {"class":<24}' + ''.join(f'{n:>12}' for n in names) +
@@ -239,6 +241,8 @@ def main(argv=None) -> int:
     parser.add_argument('--few-thr', type=int, default=FEW_THR)
     parser.add_argument('--max-listed', type=int, default=5,
                         help='messages shown per kind of problem')
+    parser.add_argument('--max-rows', type=int, default=40,
+                        help='rows of the per-class table (default 40)')
     args = parser.parse_args(argv)
     layout = None if args.layout.lower() == 'none' else args.layout
     if layout is not None and layout not in LAYOUTS:
@@ -248,7 +252,7 @@ def main(argv=None) -> int:
     try:
         lines, problems = check(args.pickle, layout, args.num_classes,
                                 args.split, args.many_thr, args.few_thr,
-                                args.max_listed)
+                                args.max_listed, args.max_rows)
     except (FileNotFoundError, ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
