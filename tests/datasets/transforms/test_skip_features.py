@@ -172,6 +172,14 @@ def test_clear_errors():
         GenSkeFeatK(dataset='kinect', feats=['k'])
     with pytest.raises(ValueError, match='expects 25 joints'):
         JointToSkip()(dict(keypoint=np.zeros((1, 2, 17, 3))))
-    with pytest.raises(ValueError, match='only 2D layouts'):
+    with pytest.raises(ValueError, match='only the 2D layouts'):
         GenSkeFeatK(feats=['k'])(dict(keypoint=np.zeros((1, 2, 25, 2)),
                                       keypoint_score=np.zeros((1, 2, 25))))
+
+
+def test_layout_and_its_mmaction_alias_dataset():
+    assert GenSkeFeatK(layout='coco').layout == 'coco'
+    assert GenSkeFeatK(dataset='coco').layout == 'coco'  # mmaction's name
+    assert JointToSkip('nw_ucla').layout == 'nw_ucla'
+    with pytest.raises(ValueError, match='give only one of them'):
+        GenSkeFeatK(layout='coco', dataset='nturgb+d')
