@@ -611,8 +611,9 @@ def run_loader_check(args, device: torch.device, variants: List[Variant],
                          iters=args.loader_iters,
                          loader='BRL config' if brl_loader else 'stock'))
         report.add('loader_check', rows)
-        idle = ('' if check['gpu_idle_share'] is None else
-                f", GPU idle between steps {100 * check['gpu_idle_share']:.1f}%")
+        share = check['gpu_idle_share']
+        idle = ('' if share is None else
+                f', GPU idle between steps {100 * share:.1f}%')
         print(f'\n# loader check {variant.name}: {args.loader_workers} '
               f'workers, B={args.loader_batch}: waits for data '
               f"{100 * check['wait_share']:.1f}% of the loop{idle}, "

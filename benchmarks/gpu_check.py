@@ -216,9 +216,9 @@ class Check:
                               traceback=traceback.format_exc()[-LOG_TAIL:])
         result['wall_s'] = time.monotonic() - start
         self.report['steps'][name] = result
+        why = result.get('error', result.get('reason'))
         print(f'[gpu_check] {name}: {result["status"]} '
-              f'({result["wall_s"]:.1f} s)'
-              f'{": " + result.get("error", result.get("reason", "")) if result["status"] != "ok" else ""}',
+              f'({result["wall_s"]:.1f} s){": " + why if why else ""}',
               flush=True)
         self.write()
 
@@ -261,7 +261,7 @@ if torch.cuda.is_available():
     info.update(gpu=props.name, gpu_count=torch.cuda.device_count(),
                 gpu_memory_gib=props.total_memory / 2**30,
                 cudnn=torch.backends.cudnn.version(),
-                capability='.'.join(map(str, torch.cuda.get_device_capability())))
+                capability='%d.%d' % torch.cuda.get_device_capability())
     nccl = torch.cuda.nccl.version()
     info['nccl'] = ('.'.join(map(str, nccl)) if isinstance(nccl, tuple)
                     else str(nccl))
@@ -463,8 +463,9 @@ def train_step(check: Check, result: Dict, timeout: float,
     check.checked_run(name, cmd, timeout, result, PORT=str(free_port()))
 
     dumped = load_config(osp.join(work_dir, osp.basename(result['config'])))
+    wrapper = dumped.optim_wrapper.get('type', 'OptimWrapper')
     result.update(backend=dumped.env_cfg.dist_cfg.backend,
-                  optim_wrapper=dumped.optim_wrapper.get('type', 'OptimWrapper'),
+                  optim_wrapper=wrapper,
                   dtype=dumped.optim_wrapper.get('dtype'))
     records = read_train_log(work_dir)
     losses = loss_summary(records, int(0.8 * TRAIN_EPOCHS + 1e-9))
@@ -647,22 +648,22 @@ def targets(speed: Dict) -> List[str]:
                      f"{c['batch_size']}: {c['share_pct']:.4f}% "
                      f"({'met' if ok else 'MISSED'})")
     for table in speed.get('steps', []):
+        batch = table['batch_size']
         rows = {r['variant']: r for r in table['rows']}
+        same = rows.get('BRL recipe fp32 (same math)') or {}
         brl = [r for name, r in rows.items() if name.startswith('BRL recipe')]
         if brl:
             best = max(brl, key=lambda r: r['speed_vs_stock'])
-            same = rows.get('BRL recipe fp32 (same math)')
             lines.append(
-                f"- BRL recipe >= 2x stock samples/s at B={table['batch_size']}"
-                f": fp32 (same math) {_fmt(same and same['speed_vs_stock'], '.2f')}x"
-                f", best {best['speed_vs_stock']:.2f}x ({best['variant']}) "
+                f'- BRL recipe >= 2x stock samples/s at B={batch}: fp32 '
+                f"(same math) {_fmt(same.get('speed_vs_stock'), '.2f')}x, "
+                f"best {best['speed_vs_stock']:.2f}x ({best['variant']}) "
                 f"({'met' if best['speed_vs_stock'] >= 2 else 'MISSED'})")
-        same = rows.get('BRL recipe fp32 (same math)', {})
         if same.get('memory_vs_stock') is not None:
-            lines.append(
-                f"- peak memory <= stock at B={table['batch_size']}: BRL fp32 "
-                f"{same['memory_vs_stock']:.3f}x of stock "
-                f"({'met' if same['memory_vs_stock'] <= 1 else 'MISSED'})")
+            memory = same['memory_vs_stock']
+            verdict = 'met' if memory <= 1 else 'MISSED'
+            lines.append(f'- peak memory <= stock at B={batch}: BRL fp32 '
+                         f'{memory:.3f}x of stock ({verdict})')
     return lines or ['- not measured']
 
 
