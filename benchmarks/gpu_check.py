@@ -175,22 +175,28 @@ class Check:
 
     # ------------------------------------------------------------ output
     def write(self) -> None:
-        """Rewrite gpu_check.json and gpu_check.md."""
-        self.report['wall_s'] = time.monotonic() - self.start
-        text = json.dumps(self.report, indent=1, default=str)
-        markdown = render_markdown(self.report)
+        """Rewrite gpu_check.json and gpu_check.md (atomically once brl_mm
+        is importable; directly when the install failed, so that the
+        failure is still reported)."""
         try:
             from brl_mm.utils import dump_atomically
-        except Exception as error:  # noqa: BLE001  (a failed install: report)
-            self.report.setdefault('notes', []).append(
-                f'brl_mm not importable ({error}): files written directly')
-            for name, content in (('gpu_check.json', text),
-                                  ('gpu_check.md', markdown)):
-                with open(osp.join(self.out_dir, name), 'w') as f:
-                    f.write(content)
-            return
-        dump_atomically(text, osp.join(self.out_dir, 'gpu_check.json'))
-        dump_atomically(markdown, osp.join(self.out_dir, 'gpu_check.md'))
+        except Exception as error:  # noqa: BLE001  (a failed install)
+            note = f'brl_mm not importable ({error}): files written directly'
+            if note not in self.report.setdefault('notes', []):
+                self.report['notes'].append(note)
+            dump_atomically = None
+        self.report['wall_s'] = time.monotonic() - self.start
+        outputs = {
+            'gpu_check.json': json.dumps(self.report, indent=1, default=str),
+            'gpu_check.md': render_markdown(self.report)
+        }
+        for name, text in outputs.items():
+            path = osp.join(self.out_dir, name)
+            if dump_atomically is None:
+                with open(path, 'w') as f:
+                    f.write(text)
+            else:
+                dump_atomically(text, path)
 
     def step(self, name: str, fn: Callable[['Check', Dict, float], None],
              skip: Optional[str] = None) -> None:
@@ -543,8 +549,10 @@ def render_markdown(report: Dict) -> str:
         f"Started {report['started']}, {report.get('wall_s', 0):.0f} s of a "
         f"{report['budget_s']:.0f} s budget; command: "
         '`bash benchmarks/gpu_check.sh OUT_DIR'
-        f"{' --dry-run' if report['dry_run'] else ''}`.", '', '## Steps', ''
+        f"{' --dry-run' if report['dry_run'] else ''}`.", ''
     ]
+    lines += [f'Note: {note}' for note in report.get('notes', [])]
+    lines += ['## Steps', '']
     lines += _table(['step', 'status', 's', 'note'], [[
         name, steps.get(name, {}).get('status', 'not run'),
         _fmt(steps.get(name, {}).get('wall_s')),
