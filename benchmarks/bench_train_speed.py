@@ -87,8 +87,8 @@ from mmengine.logging import MMLogger
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import init_default_scope
 
-from brl_mm.datasets import compact_collate
-from brl_mm.engine import warm_normalize_cache
+from brl_mm.fast import compact_collate
+from brl_mm.fast import warm_normalize_cache
 from brl_mm.engine.hooks import DetachedScheduleHook
 from brl_mm.utils import dump_atomically
 

@@ -7,7 +7,7 @@ import torch
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 
-from brl_mm.datasets.layouts import LAYOUTS, get_layout
+from brl_mm.layouts import LAYOUTS, get_layout
 from brl_mm.models.blending import (RebalancedPartialMix, legacy_mixed_mask,
                                     legacy_partial_mix, partial_mix,
                                     rebalanced_alpha, sample_legacy_mix_pairs,

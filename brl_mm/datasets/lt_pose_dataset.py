@@ -11,7 +11,7 @@ from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 from mmengine.logging import print_log
 
-from .layouts import get_layout
+from ..layouts import get_layout
 from .long_tail import counts_from_labels, lt_class_counts, select_lt_subset
 
 #: Coordinates per joint of each layout's keypoints ``(M, T, V, C)``: the 3D
@@ -123,7 +123,7 @@ class LongTailPoseDataset(PoseDataset):
             length of the pickle's ``classes`` entry, else ``max(label) + 1``
             of the whole pickle.
         layout (str, optional): Skeleton layout (see
-            :mod:`brl_mm.datasets.layouts`); keypoints with another joint
+            :mod:`brl_mm.layouts`); keypoints with another joint
             count are rejected. ``None`` skips the check. Defaults to
             ``'nturgb+d'``.
         lt_split_file (str, optional): Sample list of the long-tailed subset:

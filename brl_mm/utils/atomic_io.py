@@ -59,7 +59,7 @@ def dump_atomically(obj: Any, path: str) -> None:
             f.write(obj)
     else:
         with atomic_write(path, 'wb') as f:
-            pickle.dump(obj, f)
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def overwrite_refusal(path: str, force: bool) -> Optional[str]:
