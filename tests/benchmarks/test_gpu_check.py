@@ -96,7 +96,7 @@ def test_markdown_has_every_section_when_nothing_ran():
 
 
 # ------------------------------------------------------------- the runner
-def test_cuda_test_files_finds_tests_named_cuda(tmp_path):
+def test_finds_the_test_files_that_define_gpu_tests(tmp_path):
     (tmp_path / 'sub').mkdir()
     (tmp_path / 'sub' / 'test_a.py').write_text('def test_cuda_x():\n  pass\n')
     (tmp_path / 'test_b.py').write_text('def test_cpu():\n  "cuda"\n')
