@@ -116,12 +116,15 @@ class Check:
     # --------------------------------------------------------- processes
     def env(self, **extra: str) -> Dict[str, str]:
         """The environment of the commands: this checkout (and the installed
-        wheels) first on ``PYTHONPATH``, unbuffered output."""
+        wheels) first on ``PYTHONPATH``, unbuffered output, and
+        ``BRL_GPU_CHECK=1`` (the end-to-end test of this script skips itself
+        inside a check)."""
         paths = [self.site] if osp.isdir(self.site) else []
         paths += [REPO] + [p for p in os.environ.get('PYTHONPATH', '').split(
             os.pathsep) if p]
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths),
-                   PYTHONUNBUFFERED='1', PYTHON=self.python)
+                   PYTHONUNBUFFERED='1', PYTHON=self.python,
+                   BRL_GPU_CHECK='1')  # tests/benchmarks: no recursion
         if self.dry:
             env.setdefault('OMP_NUM_THREADS', '1')
         env.update(extra)
@@ -565,7 +568,7 @@ def render_markdown(report: Dict) -> str:
     info = steps.get('environment', {}).get('info', {})
     lines += _table(['what', 'value'], [[k, v] for k, v in info.items()]
                     or [['environment', 'not measured']])
-    lines += ['', '## CUDA tests (`pytest tests -k cuda`)', '']
+    lines += ['', '## CUDA tests (`pytest -k cuda`)', '']
     tests = steps.get('cuda_tests', {}).get('tests', [])
     lines += _table(['test', 'outcome'], [[t['test'], t['outcome']]
                                           for t in tests]

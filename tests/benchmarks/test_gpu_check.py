@@ -165,6 +165,8 @@ def test_usage_error_without_out_dir():
 
 # ------------------------------------------------------------ end to end
 @pytest.mark.slow
+@pytest.mark.skipif(bool(os.environ.get('BRL_GPU_CHECK')),
+                    reason='inside a gpu_check run (no recursion)')
 def test_dry_run_end_to_end(tmp_path):
     out = tmp_path / 'out'
     env = dict(os.environ, PYTHON=PYTHON, OMP_NUM_THREADS='1')
