@@ -274,6 +274,11 @@ if torch.cuda.is_available():
     nccl = torch.cuda.nccl.version()
     info['nccl'] = ('.'.join(map(str, nccl)) if isinstance(nccl, tuple)
                     else str(nccl))
+try:  # mmengine's Runner imports distutils (on 3.12: setuptools' copy)
+    import distutils, setuptools
+    info.update(distutils='importable', setuptools=setuptools.__version__)
+except ImportError as error:
+    info['distutils'] = f'NOT importable ({error}): the Runner will fail'
 print('ENV ' + json.dumps(info))
 """
 
