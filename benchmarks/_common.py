@@ -89,6 +89,22 @@ def environment_header(name: str, device: torch.device) -> str:
             f'python {platform.python_version()}')
 
 
+def environment_info(device: torch.device) -> Dict:
+    """What :func:`environment_header` says, as a dict (for JSON output),
+    plus the CUDA / cuDNN versions and the GPU's memory on CUDA."""
+    info = dict(device=str(device), cpu=cpu_name(), cpu_count=os.cpu_count(),
+                torch_threads=torch.get_num_threads(),
+                load_average=load_average(), torch=torch.__version__,
+                mmaction2=mmaction.__version__, mmengine=mmengine.__version__,
+                numpy=np.__version__, python=platform.python_version())
+    if device.type == 'cuda':
+        props = torch.cuda.get_device_properties(device)
+        info.update(gpu=props.name, gpu_memory_mib=props.total_memory / 2**20,
+                    cuda=torch.version.cuda,
+                    cudnn=torch.backends.cudnn.version())
+    return info
+
+
 # ------------------------------------------------------------ model + data
 def config_from_text(text: str) -> Config:
     """A config from source text (``_base_`` may use ``mmaction::``),

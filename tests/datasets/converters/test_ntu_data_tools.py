@@ -237,3 +237,26 @@ def test_data_tool_outputs_are_atomic_and_never_overwritten(tmp_path):
     dump_atomically('s1\ns2\n', str(tmp_path / 'list.txt'))
     assert (tmp_path / 'list.txt').read_text() == 's1\ns2\n'
     assert sorted(p.name for p in tmp_path.rglob('*.tmp')) == []
+
+
+def test_atomic_writes_get_normal_permissions_and_leave_nothing_on_error(
+        tmp_path):
+    import os
+    import stat
+
+    from brl_mm.utils import atomic_write
+    out = tmp_path / 'x.txt'
+    with atomic_write(str(out), 'w') as f:
+        f.write('a')
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+    out.chmod(0o640)
+    with pytest.raises(RuntimeError):
+        with atomic_write(str(out), 'w') as f:
+            f.write('half')
+            raise RuntimeError('killed')
+    assert out.read_text() == 'a' and sorted(tmp_path.iterdir()) == [out]
+    with atomic_write(str(out), 'w') as f:
+        f.write('b')
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640  # the mode it replaced
