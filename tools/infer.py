@@ -63,7 +63,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--layout', help='the inputs\' skeleton layout '
                         '(checked against the model\'s, e.g. coco)')
     parser.add_argument('--num-person', type=int, default=2,
-                        help='JSON inputs: persons per frame (default 2)')
+                        help='JSON inputs: persons (tracks) kept (default 2)')
     parser.add_argument('--img-shape', nargs=2, type=int,
                         metavar=('H', 'W'), help='video size of 2D pixel '
                         'coordinates without img_shape (default 1080 1920)')

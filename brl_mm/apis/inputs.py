@@ -5,13 +5,9 @@ Every reader returns :class:`SkeletonInput` samples with ``(M, T, V, C)``
 keypoints; problems raise :class:`SkeletonInputError` naming the file and
 the fix.
 
-The JSON reader is deliberately small: per frame it keeps the
-``num_person`` instances with the highest mean keypoint score, in that
-order, without tracking persons across frames. For multi-person videos
-convert the JSON files into a skeleton pickle with person tracking first
-(``tools/data/pose_json_to_pkl.py``) and infer on the pickle.
+The JSON reader is the data tooling's (``tools/data/pose_json_to_pkl.py``):
+persons are tracked across frames and the ``num_person`` main tracks kept.
 """
-import json
 import os.path as osp
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
@@ -163,83 +159,36 @@ def read_array_file(path: str) -> SkeletonInput:
                          source=path)
 
 
-def _frames_of(data, path: str) -> List[list]:
-    """Per-frame instance lists of an mmpose inferencer JSON."""
-    if isinstance(data, dict) and 'predictions' in data:
-        data = data['predictions']  # the inferencer's return value
-    if not isinstance(data, list) or not data:
-        raise SkeletonInputError(
-            f'{path}: expected mmpose inferencer predictions (a list of '
-            '{"frame_id", "instances"} per frame, or a list of instances)')
-    if all(isinstance(f, dict) and 'instances' in f for f in data):
-        return [f['instances'] for f in data]  # a video (pred_out_dir)
-    if all(isinstance(f, dict) and 'keypoints' in f for f in data):
-        return [data]  # an image: one frame
-    if all(isinstance(f, list) for f in data):  # per frame [instances]
-        return [f[0] if len(f) == 1 and isinstance(f[0], list) else f
-                for f in data]
-    raise SkeletonInputError(
-        f'{path}: the JSON is not in the mmpose inferencer "predictions" '
-        'format (per frame {"frame_id": t, "instances": [{"keypoints": '
-        '[[x, y], ...], "keypoint_scores": [...]}, ...]})')
-
-
 def read_pose_json(path: str, num_person: int = 2) -> SkeletonInput:
     """One 2D sample from an mmpose inferencer ``predictions`` JSON.
 
+    The file is read and its persons are tracked across frames by the data
+    tooling (:func:`brl_mm.datasets.converters.read_pose_file` and
+    :func:`~brl_mm.datasets.converters.video_annotation`, as
+    ``tools/data/pose_json_to_pkl.py`` does), keeping the ``num_person``
+    main tracks.
+
     Args:
         path (str): The JSON file of one video (or image).
-        num_person (int): Persons kept per frame (highest mean keypoint
-            score first). Defaults to 2.
+        num_person (int): Persons kept. Defaults to 2.
 
     Returns:
         SkeletonInput: ``(M, T, V, 2)`` keypoints and ``(M, T, V)`` scores;
-        frames with fewer persons are padded with zeros.
+        absent persons are zeros.
     """
+    from brl_mm.datasets.converters import (PoseFileError, read_pose_file,
+                                            video_annotation)
     try:
-        with open(path, encoding='utf-8') as f:
-            data = json.load(f)
-    except (OSError, ValueError) as error:
-        raise SkeletonInputError(f'{path} is not readable JSON ({error})') \
-            from error
-    frames = _frames_of(data, path)
-    per_frame: List[Tuple[np.ndarray, np.ndarray]] = []
-    num_joints = None
-    for t, instances in enumerate(frames):
-        kps, scores = [], []
-        for inst in instances:
-            try:
-                kp = np.asarray(inst['keypoints'], dtype=np.float32)
-                sc = np.asarray(inst.get('keypoint_scores',
-                                         np.ones(len(kp))), dtype=np.float32)
-            except (KeyError, TypeError, ValueError) as error:
-                raise SkeletonInputError(
-                    f'{path}: frame {t} has an instance without numeric '
-                    f'"keypoints" / "keypoint_scores" ({error})') from error
-            if kp.ndim != 2 or kp.shape[1] < 2 or sc.shape != kp.shape[:1]:
-                raise SkeletonInputError(
-                    f'{path}: frame {t}: keypoints {kp.shape} and scores '
-                    f'{sc.shape} are not (V, 2) and (V, )')
-            if num_joints is None:
-                num_joints = len(kp)
-            elif len(kp) != num_joints:
-                raise SkeletonInputError(
-                    f'{path}: frame {t} has {len(kp)} joints, earlier frames '
-                    f'{num_joints}: one pose model per file')
-            kps.append(kp[:, :2])
-            scores.append(sc)
-        order = np.argsort([-s.mean() for s in scores], kind='stable')
-        per_frame.append(([kps[i] for i in order[:num_person]],
-                          [scores[i] for i in order[:num_person]]))
-    if num_joints is None:
+        frames, img_shape = read_pose_file(path)
+    except PoseFileError as error:
+        raise SkeletonInputError(str(error)) from error
+    annotation = video_annotation(frames, _stem(path), label=-1,
+                                  num_person=num_person, img_shape=img_shape)
+    if annotation is None:
         raise SkeletonInputError(f'{path}: no person in any frame')
-    persons = max(1, max(len(k) for k, _ in per_frame))
-    keypoint = np.zeros((persons, len(frames), num_joints, 2), np.float32)
-    score = np.zeros((persons, len(frames), num_joints), np.float32)
-    for t, (kps, scs) in enumerate(per_frame):
-        for m, (kp, sc) in enumerate(zip(kps, scs)):
-            keypoint[m, t], score[m, t] = kp, sc
-    return SkeletonInput(_stem(path), keypoint, score, source=path)
+    return SkeletonInput(_stem(path), annotation['keypoint'],
+                         annotation['keypoint_score'], img_shape=img_shape,
+                         source=path)
 
 
 def read_skeleton_inputs(path: str,

@@ -11,9 +11,9 @@ from brl_mm.testing import write_skeleton_pickle
 
 
 def instance(score, offset=0.0, joints=3):
-    return dict(keypoints=[[offset + v, 10 * v] for v in range(joints)],
-                keypoint_scores=[score] * joints, bbox=[[0, 0, 1, 1]],
-                bbox_score=0.9)
+    """An mmpose instance whose joints lie at x = offset + v, y = 10 v."""
+    return dict(keypoints=[[offset + v, 10.0 * v] for v in range(joints)],
+                keypoint_scores=[score] * joints)
 
 
 def test_pickle_split_and_ids(tmp_path):
@@ -57,46 +57,46 @@ def test_arrays(tmp_path):
 
 
 def test_mmpose_video_json(tmp_path):
+    """Persons tracked across frames, the two best tracks kept."""
     frames = [
         dict(frame_id=0, instances=[instance(0.2, 100), instance(0.9, 0),
                                     instance(0.5, 50)]),
-        dict(frame_id=1, instances=[instance(0.8, 1)]),
+        dict(frame_id=1, instances=[instance(0.5, 51), instance(0.8, 1)]),
         dict(frame_id=2, instances=[]),
     ]
     path = tmp_path / 'video.json'
     path.write_text(json.dumps(frames))
     sample = read_pose_json(str(path), num_person=2)
-    assert sample.keypoint.shape == (2, 3, 3, 2)
-    # frame 0: the two best by mean score, best first (0.9, then 0.5)
-    np.testing.assert_array_equal(sample.keypoint[:, 0, 1, 0], [1, 51])
-    np.testing.assert_allclose(sample.keypoint_score[:, 0, 0], [0.9, 0.5])
-    # frame 1: one person, the second padded with zeros; frame 2: empty
-    np.testing.assert_allclose(sample.keypoint_score[:, 1, 0], [0.8, 0])
-    assert not sample.keypoint[:, 2].any()
-    np.testing.assert_array_equal(sample.keypoint[0, 1, :, 1], [0, 10, 20])
+    assert sample.name == 'video' and sample.keypoint.shape == (2, 3, 3, 2)
+    # the track at x = 0 continues at x = 1, the one at 50 at 51
+    starts = sorted(sample.keypoint[:, 0, 0, 0].tolist())
+    assert starts == [0, 50]  # the 0.2 person at x = 100 is dropped
+    for m in range(2):
+        x0, x1 = sample.keypoint[m, 0, 0, 0], sample.keypoint[m, 1, 0, 0]
+        assert x1 == x0 + 1
+        np.testing.assert_array_equal(sample.keypoint[m, 1, :, 1],
+                                      [0, 10, 20])
+    assert not sample.keypoint[:, 2].any()  # frame 2: nobody
+    best = int(np.argmin(sample.keypoint[:, 0, 0, 0]))
+    np.testing.assert_allclose(sample.keypoint_score[best, :2, 0], [0.9, 0.8])
 
 
-def test_mmpose_image_and_inferencer_output(tmp_path):
+def test_mmpose_image_json(tmp_path):
     image = tmp_path / 'image.json'
     image.write_text(json.dumps([instance(0.7)]))
     assert read_pose_json(str(image)).keypoint.shape == (1, 1, 3, 2)
-    # the inferencer's return value: per frame [instances]
-    out = tmp_path / 'out.json'
-    out.write_text(json.dumps(dict(predictions=[[instance(0.7)],
-                                                [instance(0.6)]])))
-    assert read_pose_json(str(out)).keypoint.shape == (1, 2, 3, 2)
 
 
 def test_json_errors(tmp_path):
     bad = tmp_path / 'bad.json'
-    bad.write_text(json.dumps(dict(frames=[])))
-    with pytest.raises(SkeletonInputError, match='bad.json.*predictions'):
+    bad.write_text('{"frames": ')
+    with pytest.raises(SkeletonInputError, match='bad.json'):
         read_pose_json(str(bad))
     mixed = tmp_path / 'mixed.json'
     mixed.write_text(json.dumps([dict(frame_id=0, instances=[instance(1)]),
                                  dict(frame_id=1,
                                       instances=[instance(1, joints=4)])]))
-    with pytest.raises(SkeletonInputError, match='frame 1 has 4 joints'):
+    with pytest.raises(SkeletonInputError, match='mixed.json.*4 joints'):
         read_pose_json(str(mixed))
     empty = tmp_path / 'empty.json'
     empty.write_text(json.dumps([dict(frame_id=0, instances=[])]))

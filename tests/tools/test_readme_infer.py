@@ -1,7 +1,7 @@
 """Every command of docs/_proposed_readme_infer.md ("Use a trained model"),
 run as written with its paths mapped onto tiny stand-ins (a model trained
 one epoch, tiny data, a fake official BRL file). tools/train.py, the first
-command, is run by tests/test_end_to_end.py."""
+command, is run by tests/e2e/test_end_to_end.py."""
 import json
 import os
 import os.path as osp
@@ -91,7 +91,7 @@ def test_every_shell_command(stand_ins):
                 for line in block.splitlines() if line.strip()]
     assert commands[0].startswith('python tools/train.py ')
     assert 'tools/train.py' in open(
-        osp.join(REPO, 'tests', 'test_end_to_end.py')).read()
+        osp.join(REPO, 'tests', 'e2e', 'test_end_to_end.py')).read()
     needs_official = any('j.pth' in c for c in commands)
     if needs_official and not (tmp / 'j.pth').exists():
         pytest.skip('../shared/data/brl_checkpoint_layout is absent')
