@@ -171,7 +171,13 @@ def init_recognizer(config: Union[str, Config],
         state = dict(loaded.get('state_dict', loaded))
         # a converted BRL file lacks the losses' training-state buffers
         fill_training_state(state, model)
-        load_state_dict(model, state, strict=True)
+        try:
+            load_state_dict(model, state, strict=True)
+        except RuntimeError as error:
+            raise ValueError(
+                f'checkpoint {checkpoint} does not fit the model of the '
+                f'config (another backbone, width or class count?): '
+                f'{str(error).strip()[:1500]}') from error
     num_classes = int(cfg.model.cls_head.num_classes)
     model.cfg = cfg
     model.dataset_meta = _checkpoint_meta(loaded, cfg, num_classes)

@@ -139,6 +139,18 @@ def test_bad_arguments(tiny, tool, tmp_path, capsys):
     assert 'neither a file nor a brl-mm zoo name' in capsys.readouterr().err
 
 
+def test_checkpoint_of_another_model(tiny, tool, tmp_path, capsys):
+    model = init_recognizer(tiny['config'], tiny['checkpoint'])
+    state = model.state_dict()
+    state['cls_head.fc.weight'] = torch.zeros(7, 8)  # a 7-class head
+    torch.save(dict(state_dict=state), str(tmp_path / 'other.pth'))
+    assert tool.main([tiny['pickle'], '--config', tiny['config'],
+                      '--checkpoint', str(tmp_path / 'other.pth')]) == 2
+    err = capsys.readouterr().err
+    assert 'does not fit the model of the config' in err
+    assert 'cls_head.fc.weight' in err
+
+
 def test_zoo_name_alone_uses_its_official_file(tiny, tool, tmp_path,
                                                capsys, monkeypatch):
     monkeypatch.setenv('BRL_MM_HOME', str(tmp_path / 'home'))
