@@ -23,9 +23,13 @@ COUNTS = [20, 10, 5, 2, 1]
 TINY = dict(base_channels=8, num_stages=2, inflate_stages=[], down_stages=[])
 
 
-def _model_cfg(name):
+def _model_cfg(name, head=None):
+    """A model base of configs/_base_/models/, shrunk; ``head`` replaces the
+    head type (the stock-model base uses mmaction's GCNHead)."""
     cfg = load_config(osp.join(REPO, 'configs', '_base_', 'models', name))
     model = copy.deepcopy(cfg.model)
+    if head is not None:
+        model.cls_head.type = head
     model.backbone.update(TINY)
     model.cls_head.update(num_classes=NUM_CLASSES, in_channels=8)
     blending = model.get('data_preprocessor', {}).get('blending')
@@ -84,7 +88,8 @@ def _loss_and_grads(model, batch):
 @pytest.mark.slow
 def test_config_model_has_stock_loss_and_gradients():
     stock = _build(_stock_cfg())
-    ours = _build(_model_cfg('stgcnpp.py'), stock.state_dict())
+    ours = _build(_model_cfg('stgcnpp.py', head='SyncFreeGCNHead'),
+                  stock.state_dict())
     assert type(ours.cls_head).__name__ == 'SyncFreeGCNHead'
     assert list(ours.state_dict()) == list(stock.state_dict())
     batch = _batch()
@@ -118,7 +123,7 @@ def test_brl_recipe_trains_under_bf16_autocast_where_stock_fails():
     assert log['loss'].dtype == torch.float32  # the loss is computed in fp32
     assert any(not torch.equal(b, p) for b, p in zip(before, brl.parameters()))
     # same recipe, hard labels (no mixup), SyncFreeGCNHead: accuracy logged
-    plain = _build(_model_cfg('stgcnpp.py'))
+    plain = _build(_model_cfg('stgcnpp.py', head='SyncFreeGCNHead'))
     log = _train_step(plain, _batch(), torch.bfloat16)
     assert {'top1_acc', 'top5_acc'} <= set(log)
     stock = _build(_stock_cfg())

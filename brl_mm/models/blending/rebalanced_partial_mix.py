@@ -49,6 +49,7 @@ from mmaction.models.utils import BaseMiniBatchBlending
 from mmaction.registry import MODELS
 from mmaction.utils import SampleList
 
+from ...class_counts import validate_class_counts
 from ...layouts import SkeletonLayout, get_layout
 from .bone_space import BoneTree, bone_partial_mix, bone_tree
 from .legacy import legacy_partial_mix, sample_legacy_mix_pairs
@@ -231,23 +232,23 @@ class RebalancedPartialMix(BaseMiniBatchBlending):
             counts (Sequence | np.ndarray | torch.Tensor): Length
                 ``num_classes``, non-negative.
         """
-        if isinstance(counts, torch.Tensor):
-            counts = counts.detach().cpu().numpy()
-        counts = torch.from_numpy(np.asarray(counts,
-                                             dtype=np.float32)).flatten()
-        if counts.numel() != self.num_classes:
-            raise ValueError(
-                f'RebalancedPartialMix: got {counts.numel()} class counts '
-                f'for num_classes={self.num_classes}')
-        if bool((counts < 0).any()):
-            raise ValueError('RebalancedPartialMix: class counts must be >= 0')
-        self.class_counts = counts
+        counts = validate_class_counts(
+            counts, 'RebalancedPartialMix', num_classes=self.num_classes,
+            allow_empty_classes=True)  # a class never drawn is never mixed
+        self.class_counts = torch.from_numpy(counts.astype(np.float32))
 
     def set_stage(self, stage: int) -> None:
         """Enter training stage 1 or 2 (see ``disable_in_stage2``)."""
         if stage not in (1, 2):
             raise ValueError(f'stage must be 1 or 2, got {stage}')
         self.stage = stage
+
+    def describe_stage(self, stage: int) -> str:
+        """What the blending does in ``stage`` (for the stage log)."""
+        if self.disable_in_stage2 and stage == 2:
+            return 'off (disable_in_stage2)'
+        return (f'rebalanced partial mixup of {self.space}-space lower '
+                f'bodies, ratio {self.ratio:g} of each batch')
 
     @property
     def active(self) -> bool:

@@ -215,7 +215,7 @@ def test_refuses_to_run_without_class_counts():
     assert 'DetachedScheduleHook' in str(err.value)
     blending.set_class_counts(np.array([3, 2, 1, 1]))
     blending(_batch(), _samples([0, 1, 2, 3]))
-    with pytest.raises(ValueError, match='num_classes=4'):
+    with pytest.raises(ValueError, match='3 class counts for 4 classes'):
         blending.set_class_counts([1, 2, 3])
 
 
@@ -420,3 +420,17 @@ def test_legacy_flag_through_the_class():
         for i, t in enumerate(targets) if changed[i] and labels[i].max() < 1
     }
     assert len(mixed_alphas) <= 1  # one alpha per batch
+
+
+def test_counts_through_the_one_validator_and_the_stage_description():
+    mix = RebalancedPartialMix(num_classes=3)
+    with pytest.raises(ValueError, match='2 class counts for 3 classes'):
+        mix.set_class_counts([1, 2])
+    with pytest.raises(ValueError, match='non-negative integers'):
+        mix.set_class_counts([1, -2, 3])
+    mix.set_class_counts([5, 0, 1])  # a class without samples is allowed
+    assert mix.class_counts.tolist() == [5.0, 0.0, 1.0]
+    assert mix.describe_stage(1).startswith('rebalanced partial mixup of '
+                                            'joint-space lower bodies')
+    off = RebalancedPartialMix(num_classes=3, disable_in_stage2=True)
+    assert off.describe_stage(2) == 'off (disable_in_stage2)'
