@@ -1,4 +1,4 @@
-"""Every command of docs/_proposed_readme_infer.md ("Use a trained model"),
+"""Every bash / python command of README.md's "Use a trained model" section,
 run as written with its paths mapped onto tiny stand-ins (a model trained
 one epoch, tiny data, a fake official BRL file). tools/train.py, the first
 command, is run by tests/e2e/test_end_to_end.py."""
@@ -17,11 +17,13 @@ from brl_mm.testing import (PYTHON, REPO, fake_brl_state_dict, load_config,
                             shrink_config, trained_tiny_model,
                             write_skeleton_pickle)
 
-DOC = osp.join(REPO, 'docs', '_proposed_readme_infer.md')
+DOC = osp.join(REPO, 'README.md')
 
 
 def blocks(language):
     text = open(DOC, encoding='utf-8').read()
+    text = text[text.index('## Use a trained model'):]
+    text = text[:text.index('\n## ', 1)]
     return re.findall(rf'```{language}\n(.*?)```', text, flags=re.S)
 
 
