@@ -51,7 +51,7 @@ class SyncFreeGCNHead(GCNHead):
     """mmaction2's ``GCNHead`` with a training loss free of host syncs.
 
     Parameters, forward, prediction and the loss value are those of
-    ``GCNHead`` (``tests/test_heads.py`` checks the loss and its gradients
+    ``GCNHead`` (``tests/fast/test_heads.py`` checks the loss and its gradients
     against the stock head, hard and soft labels). The ``top{k}_acc`` log
     entries are computed on the device. For soft-label batches (mixup, where
     the stock head logs no accuracy) they count a sample as right when its

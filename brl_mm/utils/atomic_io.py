@@ -2,12 +2,15 @@
 an existing file unless the user asked for it."""
 import contextlib
 import os
+import sys
 import os.path as osp
 import pickle
 import tempfile
 from typing import IO, Any, Iterator, Optional
 
-__all__ = ['atomic_write', 'dump_atomically', 'overwrite_refusal']
+__all__ = [
+    'atomic_write', 'dump_atomically', 'overwrite_refusal', 'refuse_to_overwrite'
+]
 
 
 @contextlib.contextmanager
@@ -34,6 +37,9 @@ def atomic_write(path: str, mode: str = 'wb') -> Iterator[IO]:
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{osp.basename(path)}.',
                                suffix='.tmp')
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain
+        # open() would (or keep the mode of the file it replaces)
+        os.chmod(tmp, _target_mode(path))
         with os.fdopen(fd, mode, **({} if 'b' in mode else
                                     dict(encoding='utf-8'))) as f:
             yield f
@@ -44,6 +50,17 @@ def atomic_write(path: str, mode: str = 'wb') -> Iterator[IO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _target_mode(path: str) -> int:
+    """The permission bits for ``path``: those of the existing file, else
+    ``0o666`` under the process's umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def dump_atomically(obj: Any, path: str) -> None:
@@ -76,3 +93,21 @@ def overwrite_refusal(path: str, force: bool) -> Optional[str]:
     if osp.exists(path) and not force:
         return f'error: {path} exists; pass --force to overwrite it'
     return None
+
+
+def refuse_to_overwrite(path: str, force: bool) -> bool:
+    """For command-line tools: print :func:`overwrite_refusal`'s message to
+    stderr and return True when ``path`` must not be written (the tool then
+    exits with status 2).
+
+    Args:
+        path (str): The output file.
+        force (bool): The user passed ``--force``.
+
+    Returns:
+        bool: Whether the tool must stop.
+    """
+    refusal = overwrite_refusal(path, force)
+    if refusal:
+        print(refusal, file=sys.stderr)
+    return refusal is not None
