@@ -48,3 +48,20 @@ def test_another_backbone_lists_missing_and_unexpected_keys():
         'backbone (checkpoint: AAGCN, config: STGCN)' in report
     assert 'missing in checkpoint: backbone.gcn.0.gcn.A' in report
     assert 'not in the model: backbone.l.0.gcn.A' in report
+
+
+def test_the_losses_run_time_state_is_not_compared():
+    from mmaction.registry import MODELS
+
+    import brl_mm  # noqa: F401
+    from brl_mm.engine.hooks.checkpoint_fit import loss_state_prefixes
+    head = MODELS.build(dict(type='GCNHead', num_classes=4, in_channels=8,
+                             loss_cls=dict(type='ActionAwareLoss')))
+    assert loss_state_prefixes(head) == ['loss_cls.']
+    learnt = {k: v for k, v in head.state_dict().items()
+              if not k.startswith('loss_cls.')}  # an official checkpoint
+    assert set(learnt) == {'fc.weight', 'fc.bias'}
+    assert 'missing in checkpoint: loss_cls.' in checkpoint_fit_report(
+        learnt, head.state_dict())
+    assert checkpoint_fit_report(learnt, head.state_dict(),
+                                 runtime_prefixes=['loss_cls.']) is None

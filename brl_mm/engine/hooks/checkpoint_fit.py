@@ -14,10 +14,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
+from torch import nn
 from mmengine.model import is_model_wrapper
 
 __all__ = ['CheckpointFitHook', 'CheckpointMismatchError',
-           'checkpoint_fit_report']
+           'checkpoint_fit_report', 'loss_state_prefixes']
 
 Shape = Tuple[int, ...]
 
@@ -85,7 +86,9 @@ def checkpoint_fit_report(checkpoint_state: Dict[str, object],
                           model_state: Dict[str, object],
                           backbones: Tuple[Optional[str],
                                            Optional[str]] = (None, None),
-                          max_keys: int = 8) -> Optional[str]:
+                          max_keys: int = 8,
+                          runtime_prefixes: Sequence[str] = ()
+                          ) -> Optional[str]:
     """Describe how a checkpoint's state dict fails to fit a model's.
 
     Args:
@@ -94,12 +97,22 @@ def checkpoint_fit_report(checkpoint_state: Dict[str, object],
         backbones (tuple): The checkpoint's and the config's backbone type
             names, when known (for the message).
         max_keys (int): Keys listed per kind.
+        runtime_prefixes (Sequence[str]): Key prefixes of state that is set
+            at run time rather than learnt (the losses' class counts,
+            weights and stage, which ``DetachedScheduleHook`` sets): keys
+            under them are not compared.
 
     Returns:
         str | None: None when every key and shape matches, else a report:
         the likely causes first, then the mismatched, missing and
         unexpected keys.
     """
+    if runtime_prefixes:
+        prefixes = tuple(runtime_prefixes)
+        checkpoint_state = {k: v for k, v in checkpoint_state.items()
+                            if not k.startswith(prefixes)}
+        model_state = {k: v for k, v in model_state.items()
+                       if not k.startswith(prefixes)}
     mismatched = []
     for key, value in model_state.items():
         # buffers sized when set (e.g. a loss's class counts) start empty
@@ -128,6 +141,25 @@ def checkpoint_fit_report(checkpoint_state: Dict[str, object],
     return '\n'.join(lines)
 
 
+def loss_state_prefixes(model: nn.Module) -> List[str]:
+    """State-dict prefixes of a model's loss modules.
+
+    Their buffers (class counts, class weights, stage) come from the
+    training set at run time, not from learning: an official or converted
+    checkpoint may lack them, and a model tested with another loss has
+    others.
+
+    Args:
+        model (nn.Module): The model.
+
+    Returns:
+        list[str]: E.g. ``['cls_head.loss_cls.']``.
+    """
+    return [f'{name}.' for name, module in model.named_modules()
+            if name and (isinstance(module, nn.modules.loss._Loss)
+                         or type(module).__name__.endswith('Loss'))]
+
+
 @HOOKS.register_module()
 class CheckpointFitHook(Hook):
     """Check that a loaded checkpoint fits the model before it is loaded.
@@ -144,7 +176,8 @@ class CheckpointFitHook(Hook):
         self.strict = strict
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Compare ``checkpoint['state_dict']`` with the model's."""
+        """Compare ``checkpoint['state_dict']`` with the model's (the
+        losses' run-time state aside, see :func:`loss_state_prefixes`)."""
         state = checkpoint.get('state_dict', checkpoint)
         state = {re.sub(r'^module\.', '', k): v for k, v in state.items()
                  if hasattr(v, 'shape')}
@@ -156,7 +189,8 @@ class CheckpointFitHook(Hook):
         model_type = backbone.get('type')
         report = checkpoint_fit_report(
             state, model.state_dict(),
-            (found.group(1) if found else None, model_type))
+            (found.group(1) if found else None, model_type),
+            runtime_prefixes=loss_state_prefixes(model))
         if report is None:
             return
         source = runner.cfg.get('load_from') or 'the checkpoint'
