@@ -6,6 +6,8 @@ from .long_tail import (counts_from_labels, lt_class_counts, select_lt_subset,
                         split_by_shot)
 from .lt_pose_dataset import (LongTailPoseDataset, packaged_lt_splits,
                               resolve_lt_split_file)
+from .store import (SkeletonStore, SkeletonStoreWriter, StoreError,
+                    is_skeleton_store, write_skeleton_store)
 from .synthetic import generate_synthetic_lt, synthetic_class_names
 from . import transforms  # noqa: F401,E402  (registers STAE transforms)
 
@@ -14,5 +16,7 @@ __all__ = [
     'counts_from_labels', 'lt_class_counts', 'select_lt_subset',
     'split_by_shot', 'packaged_lt_splits', 'resolve_lt_split_file',
     'dataset_class_counts', 'unwrap_dataset', 'generate_synthetic_lt',
-    'synthetic_class_names', 'compact_collate'
+    'synthetic_class_names', 'compact_collate', 'SkeletonStore',
+    'SkeletonStoreWriter', 'StoreError', 'is_skeleton_store',
+    'write_skeleton_store'
 ]

@@ -443,6 +443,10 @@ class SkeletonStoreWriter:
             meta=self.meta)
         with atomic_write(osp.join(self._tmp, _MANIFEST), 'w') as f:
             json.dump(manifest, f, indent=1)
+        umask = os.umask(0o022)
+        os.umask(umask)  # mkdtemp / mkstemp made these private: share them
+        os.chmod(self._tmp, 0o777 & ~umask)
+        os.chmod(osp.join(self._tmp, _MANIFEST), 0o666 & ~umask)
         for sub in ('index', 'data', 'splits', '.'):
             _fsync_dir(osp.join(self._tmp, sub))
         self._move_into_place()

@@ -1690,7 +1690,9 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
                           fps: float = 15.0,
                           train_subjects: int = 20,
                           val_subjects: int = 20,
-                          num_setups: int = 17) -> dict:
+                          num_setups: int = 17,
+                          sink: Optional[Callable[[dict, str], None]] = None
+                          ) -> dict:
     """Generate a synthetic long-tailed skeleton action dataset.
 
     Train: ``lt_class_counts(num_classes, n_max, imbalance_factor)`` samples
@@ -1724,6 +1726,10 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
         val_subjects (int): Number of val performers. Defaults to 20.
         num_setups (int): Number of camera setups (height, distance, tilt).
             Defaults to 17 (as NTU RGB+D 60).
+        sink (callable, optional): Called as ``sink(annotation, split)`` for
+            every sample as it is made, which is then not kept
+            (``annotations`` stays empty): streams a dataset larger than RAM,
+            e.g. into a skeleton store.
 
     Returns:
         dict: ``split`` (``xsub_train`` / ``xsub_val`` frame_dir lists),
@@ -1781,7 +1787,10 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
             for i, (info, T) in enumerate(zip(infos, lengths)):
                 ann = _render(spec, info, split_id, i, pool, setups, layout,
                               int(T), float(fps), seed)
-                annotations.append(ann)
+                if sink is None:
+                    annotations.append(ann)
+                else:
+                    sink(ann, key)
                 split[key].append(ann['frame_dir'])
 
     val_counts = [val_per_class] * num_classes
