@@ -352,7 +352,9 @@ class SkeletonStoreWriter:
                     f'{where}: {key} is {type(value).__name__} of shape '
                     f'{np.shape(value)}; the first sample has a '
                     f'{spec["ndim"]}-d array: fix the pickle')
-            disk = np.ascontiguousarray(value, dtype=np.dtype(spec['dtype']))
+            with np.errstate(over='ignore'):  # overflow: checked below
+                disk = np.ascontiguousarray(value,
+                                            dtype=np.dtype(spec['dtype']))
             if key == 'keypoint':
                 finite = bool(np.isfinite(disk).all())
                 if (not finite and disk.dtype != value.dtype
@@ -833,12 +835,15 @@ def checked_store_keypoints(dataset: Any, data_list: List[Dict]) -> List[Dict]:
     if not data_list:
         return data_list
     rows = np.array([a[STORE_ROW_KEY] for a in data_list], dtype=np.int64)
-    shape = store.column('keypoint.shape')[rows]
-    parts = [shape]
+    shape = store.column('keypoint.shape')[rows].reshape(len(rows), -1)
+    # what the layout checks look at: ndim, (V, C), the score's shape
+    signature = [shape[:, 2:]]
     if 'keypoint_score' in store.fields:
-        score = store.column('keypoint_score.shape')[rows]
-        parts.append(score.reshape(len(rows), -1))
-    _, first = np.unique(np.concatenate(parts, axis=1), axis=0,
+        score = store.column('keypoint_score.shape')[rows].reshape(
+            len(rows), -1)
+        signature.append((score.shape[1] == 3 and shape.shape[1] == 4) *
+                         (score == shape[:, :3]).all(axis=1, keepdims=True))
+    _, first = np.unique(np.concatenate(signature, axis=1), axis=0,
                          return_index=True)
     frames = np.array([int(a.get('total_frames', 1)) for a in data_list])
     flagged = np.flatnonzero(
