@@ -13,7 +13,8 @@ from mmengine.logging import print_log
 
 from .layouts import get_layout
 from .long_tail import counts_from_labels, lt_class_counts, select_lt_subset
-from .store import STORE_ROW_KEY, SkeletonStore, checked_store_keypoints
+from .store import (SkeletonStore, StoreBackedDatasetMixin,
+                    checked_store_keypoints)
 
 #: Coordinates per joint of each layout's keypoints ``(M, T, V, C)``: the 3D
 #: layouts store (x, y, z); the 2D ones (x, y) plus ``keypoint_score``.
@@ -97,7 +98,7 @@ def load_skeleton_pickle(path: str) -> Union[Dict, List]:
 
 
 @DATASETS.register_module()
-class LongTailPoseDataset(PoseDataset):
+class LongTailPoseDataset(StoreBackedDatasetMixin, PoseDataset):
     """Skeleton dataset with long-tailed training subsets and class counts.
 
     It reads the same pickles as mmaction's ``PoseDataset``
@@ -224,15 +225,6 @@ class LongTailPoseDataset(PoseDataset):
         num_classes = self._resolve_num_classes(annotations, classes)
         data_list = self._select_split(annotations, splits)
         return self._finish_data_list(data_list, num_classes, classes)
-
-    def _load_store_index(self) -> tuple:
-        """Index-only dicts of the split, ``num_classes`` and class names
-        of a skeleton store."""
-        self._store = store = SkeletonStore(self.ann_file)
-        num_classes = self._resolve_num_classes(
-            [dict(label=int(store.labels.max()))], store.classes)
-        rows = None if self.split is None else store.split_rows(self.split)
-        return store.index_dicts(rows), num_classes, store.classes
 
     def _finish_data_list(self, data_list: List[Dict], num_classes: int,
                           classes: Optional[Sequence]) -> List[Dict]:
@@ -462,19 +454,6 @@ class LongTailPoseDataset(PoseDataset):
             f'{counts.max()}..{counts.min()}', logger='current')
 
     # ---------------------------------------------------------- accessors
-    def _index_info(self, idx: int) -> Dict:
-        """``get_data_info`` without the arrays of a store sample."""
-        return (super().get_data_info(idx)
-                if self._store is not None else self.get_data_info(idx))
-
-    def get_data_info(self, idx: int) -> Dict:
-        """The annotation of sample ``idx``; from a store, its keypoints
-        are read from the memory map now."""
-        info = super().get_data_info(idx)
-        if self._store is not None:
-            info.update(self._store.arrays(info.pop(STORE_ROW_KEY)))
-        return info
-
     @property
     def class_counts(self) -> np.ndarray:
         """Samples per class, shape ``(num_classes,)``."""

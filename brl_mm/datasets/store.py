@@ -574,7 +574,6 @@ class SkeletonStore:
             name: self._read_column(spec)
             for name, spec in m['columns'].items()
         }
-        self._strings: Dict[str, List[str]] = {}
         self._maps: Dict[str, np.ndarray] = {}
         if verify:
             for key, spec in m['arrays'].items():
@@ -688,18 +687,27 @@ class SkeletonStore:
         return np.fromfile(osp.join(self.path, self.manifest['splits'][split]),
                            dtype=np.int64)
 
-    def strings(self, key: str) -> List[str]:
-        """Every sample's value of string field ``key``."""
-        if key not in self._strings:
-            spec = self.manifest['strings'][key]
-            with open(osp.join(self.path, spec['file']), 'rb') as f:
+    def strings(self, key: str,
+                rows: Optional[Sequence[int]] = None) -> List[str]:
+        """The values of string field ``key`` (of ``rows``; all if None).
+
+        Nothing is cached: a worker that reads one sample at a time does not
+        build a list of every name.
+        """
+        ends = self._cols[f'{key}.end']
+        rows = np.arange(self.num_samples) if rows is None else np.asarray(
+            rows, dtype=np.int64)
+        starts = np.where(rows > 0, ends[rows - 1], 0).tolist()
+        stops = ends[rows].tolist()
+        path = osp.join(self.path, self.manifest['strings'][key]['file'])
+        if len(rows) * 8 > self.num_samples:  # many: one read of the blob
+            with open(path, 'rb') as f:
                 blob = f.read()
-            ends = self._cols[f'{key}.end'].tolist()
-            starts = [0] + ends[:-1]
-            self._strings[key] = [
-                blob[s:e].decode('utf-8') for s, e in zip(starts, ends)
-            ]
-        return self._strings[key]
+            return [blob[a:b].decode('utf-8') for a, b in zip(starts, stops)]
+        blob = self._map_file(f'string:{key}', path, np.dtype(np.uint8),
+                              int(ends[-1]))
+        return [bytes(blob[a:b]).decode('utf-8')
+                for a, b in zip(starts, stops)]
 
     def index_dicts(self, rows: Optional[Sequence[int]] = None) -> List[Dict]:
         """The non-array fields of samples, as annotation dicts (plus their
@@ -719,8 +727,7 @@ class SkeletonStore:
             if kind == 'array':
                 continue
             if kind == 'str':
-                every = self.strings(key)
-                values[key] = [every[r] for r in rows.tolist()]
+                values[key] = self.strings(key, rows)
                 continue
             col = self._cols[key][rows]
             if kind == 'tuple':
@@ -741,17 +748,20 @@ class SkeletonStore:
         ]
 
     # ------------------------------------------------------------ arrays
-    def _array_map(self, key: str) -> np.ndarray:
-        data = self._maps.get(key)
+    def _map_file(self, name: str, path: str, dtype: np.dtype,
+                  count: int) -> np.ndarray:
+        data = self._maps.get(name)
         if data is None:
-            spec = self.manifest['arrays'][key]
-            dtype = np.dtype(self.fields[key]['dtype'])
-            count = spec['bytes'] // dtype.itemsize
-            data = (np.memmap(osp.join(self.path, spec['file']), dtype=dtype,
-                              mode='r', shape=(count, ))
+            data = (np.memmap(path, dtype=dtype, mode='r', shape=(count, ))
                     if count else np.zeros(0, dtype=dtype))
-            self._maps[key] = data
+            self._maps[name] = data
         return data
+
+    def _array_map(self, key: str) -> np.ndarray:
+        spec = self.manifest['arrays'][key]
+        dtype = np.dtype(self.fields[key]['dtype'])
+        return self._map_file(key, osp.join(self.path, spec['file']), dtype,
+                              spec['bytes'] // dtype.itemsize)
 
     def arrays(self, row: int) -> Dict[str, np.ndarray]:
         """The arrays of one sample (fresh, writable copies in the dtype the
@@ -861,3 +871,75 @@ def checked_store_keypoints(dataset: Any, data_list: List[Dict]) -> List[Dict]:
     if not dropped:
         return data_list
     return [a for i, a in enumerate(data_list) if i not in dropped]
+
+
+class StoreBackedDatasetMixin:
+    """What a skeleton dataset needs to read a :class:`SkeletonStore`
+    (``LongTailPoseDataset`` mixes it in; it sets ``self._store``).
+
+    * :meth:`_load_store_index`: index-only dicts of the split (no array is
+      read);
+    * :meth:`_serialize_data`: mmengine keeps one pickle per sample in
+      ``data_bytes``; from a store that pickle is just ``{'_store_row': r}``
+      (25 bytes, written for all samples at once), shared by forked workers;
+    * :meth:`get_data_info`: the sample's fields from the index and its
+      arrays sliced from the memory map, at fetch time.
+    """
+
+    _store: Optional[SkeletonStore] = None
+
+    def _load_store_index(self) -> Tuple[List[Dict], int, Optional[List]]:
+        """Index-only dicts of the split, ``num_classes`` and class names
+        of the store at ``self.ann_file``."""
+        self._store = store = SkeletonStore(self.ann_file)
+        num_classes = self._resolve_num_classes(
+            [dict(label=int(store.labels.max()))], store.classes)
+        rows = None if self.split is None else store.split_rows(self.split)
+        return store.index_dicts(rows), num_classes, store.classes
+
+    def _serialize_data(self) -> Tuple[np.ndarray, np.ndarray]:
+        if self._store is None:
+            return super()._serialize_data()
+        stored = set(k for k, v in self._store.fields.items()
+                     if v['kind'] != 'array') | {STORE_ROW_KEY}
+        if any(a.keys() != stored for a in self.data_list):
+            # something added fields to the dicts: keep them as mmengine does
+            return super()._serialize_data()
+        rows = np.array([a[STORE_ROW_KEY] for a in self.data_list],
+                        dtype='<i4')
+        self.data_list.clear()
+        # pickle protocol 2 of {STORE_ROW_KEY: row}, the row as BININT (J)
+        head = b'\x80\x02}X' + len(STORE_ROW_KEY).to_bytes(4, 'little') + \
+            STORE_ROW_KEY.encode() + b'J'
+        tail = b's.'
+        size = len(head) + 4 + len(tail)
+        data = np.empty((len(rows), size), dtype=np.uint8)
+        data[:, :len(head)] = np.frombuffer(head, np.uint8)
+        data[:, len(head):len(head) + 4] = rows.view(np.uint8).reshape(-1, 4)
+        data[:, len(head) + 4:] = np.frombuffer(tail, np.uint8)
+        return data.reshape(-1), size * np.arange(
+            1, len(rows) + 1, dtype=np.int64)
+
+    def _store_info(self, idx: int, arrays: bool) -> Dict:
+        info = super().get_data_info(idx)
+        row = info.pop(STORE_ROW_KEY)
+        if 'label' not in info:  # serialized as the row only
+            fields = self._store.index_dicts([row])[0]
+            del fields[STORE_ROW_KEY]
+            info = {**fields, **info}
+        if arrays:
+            info.update(self._store.arrays(row))
+        return info
+
+    def _index_info(self, idx: int) -> Dict:
+        """``get_data_info`` without the arrays of a store sample."""
+        if self._store is None:
+            return self.get_data_info(idx)
+        return self._store_info(idx, arrays=False)
+
+    def get_data_info(self, idx: int) -> Dict:
+        """The annotation of sample ``idx``; from a store, its keypoints
+        are read from the memory map now."""
+        if self._store is None:
+            return super().get_data_info(idx)
+        return self._store_info(idx, arrays=True)
