@@ -740,12 +740,9 @@ class SkeletonStore:
                 scalar = (np.bool_ if spec['type'] == 'np.bool_' else
                           np.dtype(spec['type']).type)
                 values[key] = [scalar(v) for v in col.tolist()]
-        keys = list(values)
-        columns = [values[k] for k in keys]
-        return [
-            dict(zip(keys, vals), **{STORE_ROW_KEY: row})
-            for vals, row in zip(zip(*columns), rows.tolist())
-        ]
+        keys = list(values) + [STORE_ROW_KEY]
+        columns = [values[k] for k in keys[:-1]] + [rows.tolist()]
+        return [dict(zip(keys, vals)) for vals in zip(*columns)]
 
     # ------------------------------------------------------------ arrays
     def _map_file(self, name: str, path: str, dtype: np.dtype,
@@ -846,15 +843,18 @@ def checked_store_keypoints(dataset: Any, data_list: List[Dict]) -> List[Dict]:
         return data_list
     rows = np.array([a[STORE_ROW_KEY] for a in data_list], dtype=np.int64)
     shape = store.column('keypoint.shape')[rows].reshape(len(rows), -1)
-    # what the layout checks look at: ndim, (V, C), the score's shape
-    signature = [shape[:, 2:]]
+    # what the layout checks look at: ndim, (V, C), the score's shape; as
+    # one int key per sample (sizes below 2**20)
+    key = np.zeros(len(rows), dtype=np.int64)
+    for col in shape[:, 2:].T:
+        key = (key << 20) + np.minimum(col, (1 << 20) - 1)
     if 'keypoint_score' in store.fields:
         score = store.column('keypoint_score.shape')[rows].reshape(
             len(rows), -1)
-        signature.append((score.shape[1] == 3 and shape.shape[1] == 4) *
-                         (score == shape[:, :3]).all(axis=1, keepdims=True))
-    _, first = np.unique(np.concatenate(signature, axis=1), axis=0,
-                         return_index=True)
+        match = (score.shape[1] == 3 and shape.shape[1] == 4) and (
+            score == shape[:, :3]).all(axis=1)
+        key = (key << 1) + match
+    _, first = np.unique(key, return_index=True)
     frames = np.array([int(a.get('total_frames', 1)) for a in data_list])
     flagged = np.flatnonzero(
         store.column('keypoint.nonfinite')[rows].astype(bool)
