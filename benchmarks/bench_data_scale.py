@@ -36,6 +36,7 @@ memory.
 import argparse
 import json
 import os
+import resource
 import os.path as osp
 import platform
 import subprocess
@@ -75,6 +76,7 @@ def pipeline(clip_len: int) -> List[Dict]:
 
 def child(args: argparse.Namespace) -> Dict:
     """One measurement in this (fresh) process."""
+    import numpy as np
     import torch
     from mmengine.registry import init_default_scope
     from torch.utils.data import DataLoader
@@ -95,7 +97,17 @@ def child(args: argparse.Namespace) -> Dict:
                   samples=len(dataset), startup_s=startup,
                   main_before=before, main_after_init=main_after_init,
                   serialized_mib=dataset.data_bytes.nbytes / 2**20)
+    result['peak_rss_mib'] = resource.getrusage(
+        resource.RUSAGE_SELF).ru_maxrss / 1024
     if args.workers == 0:
+        if args.fetch_samples:  # in-process samples/s, no loader
+            order = np.random.default_rng(0).permutation(
+                len(dataset))[:args.fetch_samples].tolist()
+            start = time.perf_counter()
+            for i in order:
+                dataset[i]
+            result['fetch_samples'] = len(order)
+            result['fetch_per_s'] = len(order) / (time.perf_counter() - start)
         return result
     loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=True,
                         num_workers=args.workers, persistent_workers=True,
@@ -150,16 +162,20 @@ def table(results: List[Dict]) -> str:
         return sum(r[key] for r in rows) / len(rows)
 
     lines = [
-        '| source | samples | workers | start-up s | main RSS after start-up '
-        'MiB | main PSS (anon) MiB | serialized data_list MiB |',
-        '|---|---|---|---|---|---|---|'
+        '| source | samples | workers | start-up s | peak RSS MiB | main RSS '
+        'after start-up MiB | main PSS (anon) MiB | serialized data_list MiB '
+        '| samples/s in-process |',
+        '|---|---|---|---|---|---|---|---|---|'
     ]
     for r in results:
         m = r['main_after_init']
+        rate = r.get('fetch_per_s')
         lines.append(
             f"| {r['source']} | {r['samples']} | {r['workers']} | "
-            f"{r['startup_s']:.2f} | {m['rss']:.0f} | {m['pss']:.0f} "
-            f"({m['pss_anon']:.0f}) | {r['serialized_mib']:.1f} |")
+            f"{r['startup_s']:.2f} | {r['peak_rss_mib']:.0f} | "
+            f"{m['rss']:.0f} | {m['pss']:.0f} ({m['pss_anon']:.0f}) | "
+            f"{r['serialized_mib']:.1f} | "
+            f"{f'{rate:.0f}' if rate else '-'} |")
     lines += [
         '', '| source | workers | worker RSS MiB | worker PSS MiB (anon + '
         'file) | worker PSS_anon growth in the epoch MiB | worker USS MiB | '
@@ -235,6 +251,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--clip-len', type=int, default=32)
     parser.add_argument('--out', default=None, help='JSON results file')
+    parser.add_argument('--fetch-samples', type=int, default=0,
+                        help='with 0 workers: time this many random samples '
+                        'through the pipeline in the main process')
+    parser.add_argument('--repeats', type=int, default=1,
+                        help='measure each (workers, source) this often, '
+                        'alternating the sources')
     parser.add_argument('--source', help=argparse.SUPPRESS)
     parser.add_argument('--child-workers', type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -245,22 +267,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1',
                PYTHONPATH=REPO)
     results = []
-    for workers in args.workers:
-        for source in args.sources:
-            cmd = [sys.executable, __file__, '--pickle', args.pickle,
-                   '--store', args.store, '--split', args.split, '--layout',
-                   args.layout, '--batch-size', str(args.batch_size),
-                   '--clip-len', str(args.clip_len), '--source', source,
-                   '--child-workers', str(workers)]
-            out = subprocess.run(cmd, capture_output=True, text=True, env=env)
-            if out.returncode:
-                print(out.stderr, file=sys.stderr)
-                return out.returncode
-            result = json.loads(out.stdout.strip().splitlines()[-1])
-            results.append(result)
-            print(f'{source} x{workers}: start-up {result["startup_s"]:.2f} s'
-                  + (f', {result["samples_per_s"]:.0f} samples/s'
-                     if workers else ''), flush=True)
+    for workers, _, source in ((w, k, s) for w in args.workers
+                               for k in range(args.repeats)
+                               for s in args.sources):
+        cmd = [sys.executable, __file__, '--pickle', args.pickle,
+               '--store', args.store, '--split', args.split, '--layout',
+               args.layout, '--batch-size', str(args.batch_size),
+               '--clip-len', str(args.clip_len), '--source', source,
+               '--child-workers', str(workers), '--fetch-samples',
+               str(args.fetch_samples)]
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if out.returncode:
+            print(out.stderr, file=sys.stderr)
+            return out.returncode
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append(result)
+        rate = result.get('samples_per_s', result.get('fetch_per_s'))
+        print(f'{source} x{workers}: start-up {result["startup_s"]:.2f} s'
+              f', peak RSS {result["peak_rss_mib"]:.0f} MiB' +
+              (f', {rate:.0f} samples/s' if rate else ''), flush=True)
     report = dict(environment=environment(), command=' '.join(sys.argv),
                   pickle_bytes=osp.getsize(args.pickle), results=results)
     print(table(results))

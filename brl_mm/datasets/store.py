@@ -633,13 +633,17 @@ class SkeletonStore:
                              f'says {expected} (truncated or replaced)')
 
     def _read_column(self, spec: Dict) -> np.ndarray:
+        """A memory-mapped index column (read-only, shared by every
+        process on the node through the page cache)."""
         path = osp.join(self.path, spec['file'])
         dtype = np.dtype(spec['dtype'])
         expected = self.num_samples * spec['width'] * dtype.itemsize
         self._check_size(spec, expected)
-        data = np.fromfile(path, dtype=dtype)
-        return data.reshape(self.num_samples, spec['width']) if spec[
-            'width'] > 1 else data
+        shape = ((self.num_samples, spec['width']) if spec['width'] > 1 else
+                 (self.num_samples, ))
+        if not expected:
+            return np.zeros(shape, dtype=dtype)
+        return np.asarray(np.memmap(path, dtype=dtype, mode='r', shape=shape))
 
     def __len__(self) -> int:
         return self.num_samples
@@ -647,7 +651,15 @@ class SkeletonStore:
     def __getstate__(self) -> Dict:
         state = dict(self.__dict__)
         state['_maps'] = {}  # re-mapped in the receiving process
+        state['_cols'] = None
         return state
+
+    def __setstate__(self, state: Dict) -> None:
+        self.__dict__.update(state)
+        self._cols = {
+            name: self._read_column(spec)
+            for name, spec in self.manifest['columns'].items()
+        }
 
     # ----------------------------------------------------------- columns
     def column(self, name: str) -> np.ndarray:
@@ -748,8 +760,9 @@ class SkeletonStore:
     def _map_file(self, name: str, path: str, dtype: np.dtype,
                   count: int) -> np.ndarray:
         data = self._maps.get(name)
-        if data is None:
-            data = (np.memmap(path, dtype=dtype, mode='r', shape=(count, ))
+        if data is None:  # a plain ndarray view: cheaper to slice
+            data = (np.asarray(
+                np.memmap(path, dtype=dtype, mode='r', shape=(count, )))
                     if count else np.zeros(0, dtype=dtype))
             self._maps[name] = data
         return data
