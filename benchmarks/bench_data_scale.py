@@ -64,8 +64,19 @@ def smaps(pid: int) -> Dict[str, float]:
                 uss=values['Private_Clean'] + values['Private_Dirty'])
 
 
-def pipeline(clip_len: int) -> List[Dict]:
-    """The sampling tail of the configs' training pipeline."""
+def pipeline(clip_len: int, kind: str = 'light') -> List[Dict]:
+    """The sampling tail of the configs' training pipeline (``light``), or
+    stock mmaction2's NTU training pipeline (``stock``: PreNormalize3D and
+    GenSkeFeat in front, mmaction's UniformSampleFrames)."""
+    if kind == 'stock':
+        return [
+            dict(type='PreNormalize3D'),
+            dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
+            dict(type='UniformSampleFrames', clip_len=clip_len),
+            dict(type='PoseDecode'),
+            dict(type='FormatGCNInput', num_person=2),
+            dict(type='PackActionInputs')
+        ]
     return [
         dict(type='FastUniformSampleFrames', clip_len=clip_len),
         dict(type='PoseDecode'),
@@ -89,7 +100,7 @@ def child(args: argparse.Namespace) -> Dict:
         store=args.store)
     before = smaps(os.getpid())
     start = time.perf_counter()
-    dataset = LongTailPoseDataset(**source, pipeline=pipeline(args.clip_len),
+    dataset = LongTailPoseDataset(**source, pipeline=pipeline(args.clip_len, args.pipeline),
                                   split=args.split, layout=args.layout)
     startup = time.perf_counter() - start
     main_after_init = smaps(os.getpid())
@@ -214,10 +225,11 @@ def make_scaled(src: str, times: int, frames: int, out_pickle: str,
         a['keypoint'] = a['keypoint'][:, :frames].copy()
         a['total_frames'] = a['keypoint'].shape[1]
 
-    def copies():
+    def copies():  # own arrays per copy, as a real pickle of N clips has
         for k in range(times):
             for a in anns:
-                yield dict(a, frame_dir=f'{a["frame_dir"]}_{k}')
+                yield dict(a, frame_dir=f'{a["frame_dir"]}_{k}',
+                           keypoint=a['keypoint'].copy())
 
     splits = {name: [f'{i}_{k}' for k in range(times) for i in ids]
               for name, ids in raw['split'].items()}
@@ -251,6 +263,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--clip-len', type=int, default=32)
     parser.add_argument('--out', default=None, help='JSON results file')
+    parser.add_argument('--pipeline', default='light',
+                        choices=('light', 'stock'))
     parser.add_argument('--fetch-samples', type=int, default=0,
                         help='with 0 workers: time this many random samples '
                         'through the pipeline in the main process')
@@ -275,7 +289,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                args.layout, '--batch-size', str(args.batch_size),
                '--clip-len', str(args.clip_len), '--source', source,
                '--child-workers', str(workers), '--fetch-samples',
-               str(args.fetch_samples)]
+               str(args.fetch_samples), '--pipeline', args.pipeline]
         out = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if out.returncode:
             print(out.stderr, file=sys.stderr)

@@ -31,6 +31,7 @@ import array
 import contextlib
 import hashlib
 import json
+import math
 import os
 import os.path as osp
 import re
@@ -784,22 +785,71 @@ class SkeletonStore:
             dict: ``{'keypoint': ..., 'keypoint_score': ..., ...}``.
         """
         out = {}
-        for key, spec in self.fields.items():
-            if spec['kind'] != 'array':
-                continue
-            shape = tuple(self._cols[f'{key}.shape'][row].tolist()) if spec[
-                'ndim'] > 1 else (int(self._cols[f'{key}.shape'][row]), )
-            start = int(self._cols[f'{key}.offset'][row])
-            size = int(np.prod(shape, dtype=np.int64))
-            flat = self._array_map(key)[start:start + size]
-            out[key] = np.array(flat, dtype=np.dtype(spec['read_dtype'])
-                                ).reshape(shape)
+        for key, shapes, offsets, data, dtype in self._array_readers():
+            shape = tuple(shapes[row].tolist())
+            start = int(offsets[row])
+            flat = data[start:start + math.prod(shape)]
+            out[key] = flat.astype(dtype).reshape(shape)  # always a copy
         return out
+
+    def _array_readers(self) -> List[Tuple]:
+        """Per array field: shapes, offsets, the data map, the read dtype
+        (made once per process: the per-sample path stays short)."""
+        readers = self._maps.get('readers')
+        if readers is None:
+            readers = self._maps['readers'] = [
+                (key, self._cols[f'{key}.shape'].reshape(self.num_samples, -1),
+                 self._cols[f'{key}.offset'], self._array_map(key),
+                 np.dtype(spec['read_dtype']))
+                for key, spec in self.fields.items() if spec['kind'] == 'array'
+            ]
+        return readers
+
+    def row_fields(self, row: int) -> Dict:
+        """The non-array fields of one sample (the fast path of
+        :meth:`index_dicts` for a single row)."""
+        out = {}
+        for key, kind, col, make in self._field_readers():
+            if kind == 'str':
+                start = int(col[row - 1]) if row else 0
+                out[key] = bytes(make[start:int(col[row])]).decode('utf-8')
+            elif kind == 'tuple':
+                out[key] = make(col[row].tolist())
+            else:
+                out[key] = make(col[row].item())
+        return out
+
+    def _field_readers(self) -> List[Tuple]:
+        readers = self._maps.get('fields')
+        if readers is None:
+            readers = []
+            for key, spec in self.fields.items():
+                kind = spec['kind']
+                if kind == 'array':
+                    continue
+                if kind == 'str':
+                    path = osp.join(self.path,
+                                    self.manifest['strings'][key]['file'])
+                    ends = self._cols[f'{key}.end']
+                    blob = self._map_file(f'string:{key}', path,
+                                          np.dtype(np.uint8), int(ends[-1]))
+                    readers.append((key, kind, ends, blob))
+                elif kind == 'tuple':
+                    readers.append((key, kind, self._cols[key],
+                                    tuple if spec['container'] == 'tuple'
+                                    else list))
+                else:
+                    typ = spec['type']
+                    make = ({'int': int, 'float': float, 'bool': bool}.get(typ)
+                            or (np.bool_ if typ == 'np.bool_' else
+                                np.dtype(typ).type))
+                    readers.append((key, kind, self._cols[key], make))
+            self._maps['fields'] = readers
+        return readers
 
     def sample(self, row: int) -> Dict:
         """One whole annotation, as the source had it."""
-        info = self.index_dicts([row])[0]
-        del info[STORE_ROW_KEY]
+        info = self.row_fields(row)
         info.update(self.arrays(row))
         return info
 
@@ -937,9 +987,7 @@ class StoreBackedDatasetMixin:
         info = super().get_data_info(idx)
         row = info.pop(STORE_ROW_KEY)
         if 'label' not in info:  # serialized as the row only
-            fields = self._store.index_dicts([row])[0]
-            del fields[STORE_ROW_KEY]
-            info = {**fields, **info}
+            info = {**self._store.row_fields(row), **info}
         if arrays:
             info.update(self._store.arrays(row))
         return info
