@@ -489,6 +489,12 @@ class SkeletonStoreWriter:
             self.abort()
 
 
+def _flat_view(column: np.ndarray) -> memoryview:
+    """A flat memoryview of an index column (indexing gives Python
+    numbers, much faster than numpy scalars for one sample)."""
+    return memoryview(np.ascontiguousarray(column).reshape(-1))
+
+
 def _index_digest(folder: str, files: Sequence[str]) -> str:
     """sha256 over the names and bytes of the index files."""
     sha = hashlib.sha256()
@@ -785,9 +791,9 @@ class SkeletonStore:
             dict: ``{'keypoint': ..., 'keypoint_score': ..., ...}``.
         """
         out = {}
-        for key, shapes, offsets, data, dtype in self._array_readers():
-            shape = tuple(shapes[row].tolist())
-            start = int(offsets[row])
+        for key, shapes, ndim, offsets, data, dtype in self._array_readers():
+            shape = tuple(shapes[row * ndim:(row + 1) * ndim])
+            start = offsets[row]
             flat = data[start:start + math.prod(shape)]
             out[key] = flat.astype(dtype).reshape(shape)  # always a copy
         return out
@@ -798,9 +804,9 @@ class SkeletonStore:
         readers = self._maps.get('readers')
         if readers is None:
             readers = self._maps['readers'] = [
-                (key, self._cols[f'{key}.shape'].reshape(self.num_samples, -1),
-                 self._cols[f'{key}.offset'], self._array_map(key),
-                 np.dtype(spec['read_dtype']))
+                (key, _flat_view(self._cols[f'{key}.shape']), spec['ndim'],
+                 _flat_view(self._cols[f'{key}.offset']),
+                 self._array_map(key), np.dtype(spec['read_dtype']))
                 for key, spec in self.fields.items() if spec['kind'] == 'array'
             ]
         return readers
@@ -809,14 +815,14 @@ class SkeletonStore:
         """The non-array fields of one sample (the fast path of
         :meth:`index_dicts` for a single row)."""
         out = {}
-        for key, kind, col, make in self._field_readers():
+        for key, kind, col, make, width in self._field_readers():
             if kind == 'str':
-                start = int(col[row - 1]) if row else 0
-                out[key] = bytes(make[start:int(col[row])]).decode('utf-8')
+                out[key] = str(make[col[row - 1] if row else 0:col[row]],
+                               'utf-8')
             elif kind == 'tuple':
-                out[key] = make(col[row].tolist())
+                out[key] = make(col[row * width:(row + 1) * width].tolist())
             else:
-                out[key] = make(col[row].item())
+                out[key] = make(col[row])
         return out
 
     def _field_readers(self) -> List[Tuple]:
@@ -827,23 +833,26 @@ class SkeletonStore:
                 kind = spec['kind']
                 if kind == 'array':
                     continue
+                # memoryviews: indexing one gives a Python number at once
                 if kind == 'str':
                     path = osp.join(self.path,
                                     self.manifest['strings'][key]['file'])
                     ends = self._cols[f'{key}.end']
                     blob = self._map_file(f'string:{key}', path,
                                           np.dtype(np.uint8), int(ends[-1]))
-                    readers.append((key, kind, ends, blob))
+                    readers.append((key, kind, _flat_view(ends),
+                                    memoryview(blob), 1))
                 elif kind == 'tuple':
-                    readers.append((key, kind, self._cols[key],
+                    readers.append((key, kind, _flat_view(self._cols[key]),
                                     tuple if spec['container'] == 'tuple'
-                                    else list))
+                                    else list, spec['width']))
                 else:
                     typ = spec['type']
                     make = ({'int': int, 'float': float, 'bool': bool}.get(typ)
                             or (np.bool_ if typ == 'np.bool_' else
                                 np.dtype(typ).type))
-                    readers.append((key, kind, self._cols[key], make))
+                    readers.append((key, kind, _flat_view(self._cols[key]),
+                                    make, 1))
             self._maps['fields'] = readers
         return readers
 
