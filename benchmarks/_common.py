@@ -20,6 +20,7 @@ from mmaction.registry import MODELS, TRANSFORMS  # noqa: E402
 from mmaction.structures import ActionDataSample  # noqa: E402
 from mmcv.transforms import Compose  # noqa: E402
 from mmengine.config import Config  # noqa: E402
+from brl_mm.utils import load_config  # noqa: E402
 
 STOCK_CFG = ('mmaction::skeleton/stgcnpp/'
              'stgcnpp_8xb16-joint-u100-80e_ntu60-xsub-keypoint-3d.py')
@@ -88,19 +89,36 @@ def environment_header(name: str, device: torch.device) -> str:
             f'python {platform.python_version()}')
 
 
+def environment_info(device: torch.device) -> Dict:
+    """What :func:`environment_header` says, as a dict (for JSON output),
+    plus the CUDA / cuDNN versions and the GPU's memory on CUDA."""
+    info = dict(device=str(device), cpu=cpu_name(), cpu_count=os.cpu_count(),
+                torch_threads=torch.get_num_threads(),
+                load_average=load_average(), torch=torch.__version__,
+                mmaction2=mmaction.__version__, mmengine=mmengine.__version__,
+                numpy=np.__version__, python=platform.python_version())
+    if device.type == 'cuda':
+        props = torch.cuda.get_device_properties(device)
+        info.update(gpu=props.name, gpu_memory_mib=props.total_memory / 2**20,
+                    cuda=torch.version.cuda,
+                    cudnn=torch.backends.cudnn.version())
+    return info
+
+
 # ------------------------------------------------------------ model + data
-def load_config(text: str) -> Config:
-    """A config from source text (``_base_`` may use ``mmaction::``)."""
+def config_from_text(text: str) -> Config:
+    """A config from source text (``_base_`` may use ``mmaction::``),
+    loaded with :func:`brl_mm.utils.load_config`."""
     with tempfile.TemporaryDirectory() as tmp:
         path = osp.join(tmp, 'bench_cfg.py')
         with open(path, 'w') as f:
             f.write(text)
-        return Config.fromfile(path)
+        return load_config(path)
 
 
 def build_stock_model(device: torch.device) -> torch.nn.Module:
     """The stock mmaction2 ST-GCN++ model of the NTU60 X-Sub 3D config."""
-    cfg = load_config(f'_base_ = {STOCK_CFG!r}\n')
+    cfg = config_from_text(f'_base_ = {STOCK_CFG!r}\n')
     model = MODELS.build(cfg.model).to(device)
     model.train()
     return model

@@ -93,7 +93,8 @@ def child(args: argparse.Namespace) -> Dict:
     from torch.utils.data import DataLoader
 
     import brl_mm  # noqa: F401
-    from brl_mm.datasets import LongTailPoseDataset, compact_collate
+    from brl_mm.datasets import LongTailPoseDataset
+    from brl_mm.fast import compact_collate
     torch.set_num_threads(1)
     init_default_scope('mmaction')
     source = dict(ann_file=args.pickle) if args.source == 'pickle' else dict(

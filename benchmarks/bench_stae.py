@@ -38,7 +38,7 @@ from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmengine.optim import OptimWrapper
 
-from brl_mm.datasets.layouts import get_layout
+from brl_mm.layouts import get_layout
 
 
 # -------------------------------------- the original BRL mixup (reference)

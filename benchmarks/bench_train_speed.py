@@ -40,8 +40,15 @@ reported as medians and as ratios against stock mmaction2:
    DataLoader epochs with workers restarted every epoch, the BRL pipeline
    with and without ``WarmNormalizeCacheHook``'s warm-up and
    ``compact_collate``.
-4. With ``--loader-check`` (CUDA): a real 2-worker DataLoader feeding BRL
-   train steps at B=128; the share of time the step loop waits for data.
+4. With ``--loader-check``: a real 2-worker DataLoader feeding stock and
+   BRL train steps at B=128; the share of time the step loop waits for
+   data and, on CUDA, the share of the GPU's time spent idle between steps
+   waiting for it (CUDA events). On a CPU it runs too (for the dry run of
+   ``benchmarks/gpu_check.sh``), but the workers and the step then share
+   the same cores: not a GPU figure.
+
+With ``--json OUT`` every figure also goes to a JSON file, rewritten after
+each section (a run stopped by a timeout keeps what it measured).
 
 On a CPU the B=128 rows default to T=16 (``--clip-lens``) so that the whole
 script runs in a few minutes on 2 cores.
@@ -49,10 +56,12 @@ script runs in a few minutes on 2 cores.
 Usage::
 
     python benchmarks/bench_train_speed.py --threads 1            # CPU
-    python benchmarks/bench_train_speed.py --device cuda --loader-check
+    python benchmarks/bench_train_speed.py --device cuda --loader-check \\
+        --json speed.json
 """
 import argparse
 import copy
+import json
 import logging
 import math
 import os.path as osp
@@ -67,8 +76,8 @@ import torch
 
 from _common import (CLIP_LEN, NTU60_LT_COUNTS, NUM_CLASSES,
                      build_pipeline, build_stock_model, environment_header,
-                     load_average, make_batch, make_ntu_like_samples,
-                     median_ms, sync, time_calls)
+                     environment_info, load_average, make_batch,
+                     make_ntu_like_samples, median_ms, sync, time_calls)
 from mmaction.registry import MODELS, TRANSFORMS
 from mmaction.structures import ActionDataSample
 from mmcv.transforms import Compose
@@ -78,9 +87,10 @@ from mmengine.logging import MMLogger
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import init_default_scope
 
-from brl_mm.datasets import compact_collate
-from brl_mm.engine import warm_normalize_cache
+from brl_mm.fast import compact_collate
+from brl_mm.fast import warm_normalize_cache
 from brl_mm.engine.hooks import DetachedScheduleHook
+from brl_mm.utils import dump_atomically
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BRL_MODEL_CFG = osp.join(REPO, 'configs', '_base_', 'models',
@@ -125,7 +135,7 @@ class Variant:
                  model: torch.nn.Module,
                  device: torch.device,
                  amp: Optional[str] = None,
-                 compile_backbone: bool = False) -> None:
+                 compile_backend: Optional[str] = None) -> None:
         self.name, self.model, self.device, self.amp = name, model, device, amp
         self.cpu_autocast = amp is not None and device.type == 'cpu'
         if amp is not None and device.type == 'cuda':
@@ -134,8 +144,8 @@ class Variant:
                                          loss_scale='dynamic')
         else:
             self.optim = OptimWrapper(_sgd(model))
-        if compile_backbone:
-            model.backbone.compile()
+        if compile_backend is not None:
+            model.backbone.compile(backend=compile_backend)
 
     def step(self, batch: Dict) -> None:
         if self.cpu_autocast:
@@ -146,7 +156,9 @@ class Variant:
 
 
 def build_variants(device: torch.device, amp_dtypes: Sequence[str],
-                   compile_backbone: bool) -> List[Variant]:
+                   compile_backend: Optional[str]) -> List[Variant]:
+    """The variants of the train-step tables (``compile_backend``: add a
+    compiled-backbone row with this ``torch.compile`` backend)."""
     stock = build_stock_model(device)
     weights = copy.deepcopy(stock.state_dict())
     variants = [
@@ -169,19 +181,24 @@ def build_variants(device: torch.device, amp_dtypes: Sequence[str],
         variants.append(
             Variant(f'BRL recipe {short}', _brl_model(device, False, weights),
                     device, dtype))
-    if compile_backbone:
+    if compile_backend is not None:
         dtype = 'bfloat16' if 'bfloat16' in amp_dtypes else None
         short = 'bf16' if dtype else 'fp32'
         variants.append(
             Variant(f'BRL recipe {short} + compile(backbone)',
                     _brl_model(device, False, weights), device, dtype,
-                    compile_backbone=True))
+                    compile_backend=compile_backend))
     return variants
 
 
 def bench_steps(variants: List[Variant], batch_size: int, clip_len: int,
                 reps: int, warmup: int, device: torch.device) -> Dict:
-    """Interleaved train steps; median seconds per variant (+ peak MB)."""
+    """Interleaved train steps: seconds per step of each variant; on CUDA
+    the peak memory of one step of each (``torch.cuda.max_memory_allocated``
+    with the peak statistics reset before it), in MiB above what was
+    allocated before the step (``peaks``; the weights, optimizer states and
+    the batch of every variant are resident throughout) and absolute
+    (``peaks_total``)."""
     batch = make_batch(batch_size, device, clip_len)
     for variant in variants:
         for _ in range(warmup):
@@ -191,7 +208,7 @@ def bench_steps(variants: List[Variant], batch_size: int, clip_len: int,
         for variant in variants:
             times[variant.name] += time_calls(lambda: variant.step(batch), 1,
                                               device)
-    peaks = {}
+    peaks, peaks_total = {}, {}
     if device.type == 'cuda':
         for variant in variants:
             torch.cuda.empty_cache()
@@ -199,9 +216,10 @@ def bench_steps(variants: List[Variant], batch_size: int, clip_len: int,
             torch.cuda.reset_peak_memory_stats(device)
             variant.step(batch)
             sync(device)
-            peaks[variant.name] = (torch.cuda.max_memory_allocated(device) -
-                                   base) / 2**20
-    return dict(times=times, peaks=peaks)
+            peak = torch.cuda.max_memory_allocated(device)
+            peaks[variant.name] = (peak - base) / 2**20
+            peaks_total[variant.name] = peak / 2**20
+    return dict(times=times, peaks=peaks, peaks_total=peaks_total)
 
 
 # --------------------------------------------------------------- components
@@ -368,10 +386,21 @@ def bench_loader_epochs(num_samples: int, workers: int, epochs: int,
 def loader_check(variant: Variant, pipeline: Compose, batch_size: int,
                  workers: int, iters: int, device: torch.device,
                  brl_loader: bool = False) -> Dict[str, float]:
-    """Share of the step loop spent waiting for the DataLoader
+    """A real ``DataLoader`` with ``workers`` feeding ``iters`` train steps
     (``brl_loader``: the BRL configs' loader, i.e. after
     :func:`brl_mm.engine.warm_normalize_cache` as ``WarmNormalizeCacheHook``
-    does before training, and with ``compact_collate``)."""
+    does before training, and with ``compact_collate``).
+
+    Returns:
+        dict: ``wait_share``, the share of the step loop's wall time spent
+        in ``next(loader)``; ``samples_per_s``; on CUDA ``gpu_idle_share``,
+        the share of the GPU's time from the first step's start to the last
+        one's end that lies between two steps (a CUDA event recorded when
+        the batch is ready, one after the step's work: a gap between them is
+        time the GPU had nothing queued while the host waited for data;
+        idle time inside a step, e.g. a host sync, is not counted), else
+        None.
+    """
     samples = make_ntu_like_samples(batch_size * (iters + 3), seed=1)
     dataset = _SampleSet(samples, pipeline)
     if brl_loader:
@@ -387,20 +416,55 @@ def loader_check(variant: Variant, pipeline: Compose, batch_size: int,
     for _ in range(2):  # start-up and warm-up
         variant.step(next(batches))
     sync(device)
+    events = device.type == 'cuda'
+    marks = []  # (batch ready, step done) CUDA events per step
     wait = 0.0
     start = time.perf_counter()
     for _ in range(iters):
         before = time.perf_counter()
         batch = next(batches)
         wait += time.perf_counter() - before
+        if events:
+            ready = torch.cuda.Event(enable_timing=True)
+            ready.record()
         variant.step(batch)
+        if events:
+            done = torch.cuda.Event(enable_timing=True)
+            done.record()
+            marks.append((ready, done))
     sync(device)
     total = time.perf_counter() - start
+    gpu_idle_share = None
+    if marks:
+        idle = sum(
+            done.elapsed_time(ready)
+            for (_, done), (ready, _) in zip(marks, marks[1:]))
+        gpu_idle_share = idle / marks[0][0].elapsed_time(marks[-1][1])
     return dict(wait_share=wait / total,
+                gpu_idle_share=gpu_idle_share,
                 samples_per_s=batch_size * iters / total)
 
 
 # -------------------------------------------------------------------- main
+class Report:
+    """The ``--json`` output: named sections, the file rewritten (atomically)
+    after each one, so a run stopped by a timeout keeps what it measured.
+
+    Args:
+        path (str, optional): The JSON file; None writes nothing.
+    """
+
+    def __init__(self, path: Optional[str]) -> None:
+        self.path = path
+        self.sections: Dict = {}
+
+    def add(self, key: str, value) -> None:
+        """Store a section and rewrite the file."""
+        self.sections[key] = value
+        if self.path:
+            dump_atomically(json.dumps(self.sections, indent=1), self.path)
+
+
 def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--device', default=None,
@@ -424,6 +488,9 @@ def _parse() -> argparse.Namespace:
                         help='add a compiled-backbone row (default on CUDA)')
     parser.add_argument('--no-compile', dest='compile_backbone',
                         action='store_false')
+    parser.add_argument('--compile-backend', default='inductor',
+                        help='torch.compile backend of that row (eager: '
+                        'trace only, for a quick check of the code path)')
     parser.add_argument('--component-reps', type=int, default=50)
     parser.add_argument('--pipeline-samples', type=int, default=200)
     parser.add_argument('--pipeline-rounds', type=int, default=3)
@@ -434,13 +501,18 @@ def _parse() -> argparse.Namespace:
                         help='epochs of the DataLoader-epochs table')
     parser.add_argument('--skip-steps', action='store_true')
     parser.add_argument('--loader-check', action='store_true',
-                        help='real 2-worker DataLoader at B=128 (CUDA)')
+                        help='real DataLoader feeding train steps (a GPU '
+                        'figure; on a CPU only a check that it runs)')
     parser.add_argument('--loader-workers', type=int, default=2)
+    parser.add_argument('--loader-batch', type=int, default=128)
     parser.add_argument('--loader-iters', type=int, default=20)
+    parser.add_argument('--json', default=None, metavar='OUT',
+                        help='also write every figure to this JSON file')
     return parser.parse_args()
 
 
-def _print_steps(results: Dict, batch_size: int, clip_len: int) -> float:
+def _print_steps(results: Dict, batch_size: int, clip_len: int) -> Dict:
+    """Print one train-step table; return it as a ``--json`` section."""
     times, peaks = results['times'], results['peaks']
     names = list(times)
     stock = median_ms(times[names[0]])
@@ -452,71 +524,108 @@ def _print_steps(results: Dict, batch_size: int, clip_len: int) -> float:
         header += ' peak step memory (MiB) | memory vs stock |'
         rule += '---|---|'
     print(header + '\n' + rule)
+    rows = []
     for name in names:
         ms = median_ms(times[name])
-        row = (f'| {name} | {ms:.1f} (min {1e3 * min(times[name]):.1f}) | '
-               f'{1e3 * batch_size / ms:.1f} | {stock / ms:.3f}x |')
+        row = dict(variant=name,
+                   ms=ms,
+                   ms_min=1e3 * min(times[name]),
+                   samples_per_s=1e3 * batch_size / ms,
+                   speed_vs_stock=stock / ms)
+        line = (f"| {name} | {ms:.1f} (min {row['ms_min']:.1f}) | "
+                f"{row['samples_per_s']:.1f} | {row['speed_vs_stock']:.3f}x |")
         if peaks:
-            row += (f' {peaks[name]:.0f} | '
-                    f'{peaks[name] / peaks[names[0]]:.3f}x |')
-        print(row)
-    return stock
+            row.update(peak_step_mib=peaks[name],
+                       peak_total_mib=results['peaks_total'][name],
+                       memory_vs_stock=peaks[name] / peaks[names[0]])
+            line += f" {peaks[name]:.0f} | {row['memory_vs_stock']:.3f}x |"
+        print(line)
+        rows.append(row)
+    return dict(batch_size=batch_size, clip_len=clip_len,
+                rounds=len(times[names[0]]), stock_ms=stock, rows=rows)
 
 
-def main() -> None:
-    args = _parse()
-    device = torch.device(args.device
-                          or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    cuda = device.type == 'cuda'
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    np.random.seed(0)
-    random.seed(0)
-    reps = args.reps or (30 if cuda else 3)
-    warmup = args.warmup if args.warmup is not None else (5 if cuda else 1)
-    amp_dtypes = (args.amp_dtypes if args.amp_dtypes is not None else
-                  (['float16', 'bfloat16'] if cuda else ['bfloat16']))
-    compile_backbone = (cuda if args.compile_backbone is None else
-                        args.compile_backbone)
-    clip_lens = args.clip_lens or [
-        CLIP_LEN if cuda or b <= 16 else 16 for b in args.batch_sizes
-    ]
-    if len(clip_lens) != len(args.batch_sizes):
-        raise SystemExit('--clip-lens needs one T per batch size')
+def run_steps(args, device: torch.device, report: Report, reps: int,
+              warmup: int, amp_dtypes: Sequence[str],
+              compile_backend: Optional[str],
+              clip_lens: Sequence[int]) -> List[Variant]:
+    """Sections ``steps`` and ``components``; returns the variants."""
+    variants = build_variants(device, amp_dtypes, compile_backend)
+    tables, stock_ms = [], {}
+    for batch_size, clip_len in zip(args.batch_sizes, clip_lens):
+        results = bench_steps(variants, batch_size, clip_len, reps, warmup,
+                              device)
+        table = _print_steps(results, batch_size, clip_len)
+        stock_ms[batch_size] = table['stock_ms']
+        tables.append(table)
+        report.add('steps', tables)
+        print(f'# load average after this table: {load_average()}')
 
-    start = time.perf_counter()
-    print(environment_header('bench_train_speed', device))
-    stock_ms = {}
-    variants = []
-    if not args.skip_steps:
-        variants = build_variants(device, amp_dtypes, compile_backbone)
-        for batch_size, clip_len in zip(args.batch_sizes, clip_lens):
-            results = bench_steps(variants, batch_size, clip_len, reps,
-                                  warmup, device)
-            stock_ms[batch_size] = _print_steps(results, batch_size,
-                                                clip_len)
-            print(f'# load average after this table: {load_average()}')
+    brl_model = variants[2].model
+    print('\n## BRL components on their own (median ms), share of the '
+          'stock step')
+    print('| B | mixup call | ActionAwareLoss - CE (fwd+bwd) | hook '
+          'per epoch (per step) | components / stock step |')
+    print('|---|---|---|---|---|')
+    rows = []
+    for batch_size, clip_len in zip(args.batch_sizes, clip_lens):
+        c = bench_components(device, batch_size, args.component_reps,
+                             brl_model)
+        extra = c['mix'] + max(c['aa'] - c['ce'], 0) + c['hook_step']
+        share = 100 * extra / stock_ms[batch_size]
+        rows.append(dict(c, batch_size=batch_size, clip_len=clip_len,
+                         stock_step_ms=stock_ms[batch_size],
+                         share_pct=share))
+        report.add('components', rows)
+        note = ('' if clip_len == CLIP_LEN else
+                f' (step at T={clip_len}: the share at T=64 is smaller)')
+        print(f"| {batch_size} | {c['mix']:.3f} | "
+              f"{c['aa']:.3f} - {c['ce']:.3f} | {c['hook_epoch']:.3f} "
+              f"({c['hook_step'] * 1e3:.4f} us, {c['iters']} it/epoch) "
+              f"| {share:.4f}%{note} |")
+    return variants
 
-        brl_model = variants[2].model
-        print('\n## BRL components on their own (median ms), share of the '
-              'stock step')
-        print('| B | mixup call | ActionAwareLoss - CE (fwd+bwd) | hook '
-              'per epoch (per step) | components / stock step |')
-        print('|---|---|---|---|---|')
-        for batch_size, clip_len in zip(args.batch_sizes, clip_lens):
-            c = bench_components(device, batch_size, args.component_reps,
-                                 brl_model)
-            extra = c['mix'] + max(c['aa'] - c['ce'], 0) + c['hook_step']
-            share = 100 * extra / stock_ms[batch_size]
-            note = ('' if clip_len == CLIP_LEN else
-                    f' (step at T={clip_len}: the share at T=64 is smaller)')
-            print(f"| {batch_size} | {c['mix']:.3f} | "
-                  f"{c['aa']:.3f} - {c['ce']:.3f} | {c['hook_epoch']:.3f} "
-                  f"({c['hook_step'] * 1e3:.4f} us, {c['iters']} it/epoch) "
-                  f"| {share:.4f}%{note} |")
 
+def run_loader_check(args, device: torch.device, variants: List[Variant],
+                     report: Report) -> None:
+    """Section ``loader_check``: stock and BRL (bf16 where measured) steps
+    fed by a real DataLoader."""
+    if not variants:
+        raise SystemExit('--loader-check needs the train-step variants')
+    if device.type != 'cuda':
+        print('\n# loader check on a CPU: the workers and the step share '
+              'the same cores, so this only checks that it runs')
+    names = [v.name for v in variants]
+    brl = next((v for v in variants if v.name == 'BRL recipe bf16'),
+               variants[names.index('BRL recipe fp32 (same math)')])
+    rows = []
+    for variant, pipeline, brl_loader in (
+            (variants[0], build_pipeline(brl=False), False),
+            (brl, brl_train_pipeline(), True)):
+        check = loader_check(variant, pipeline, args.loader_batch,
+                             args.loader_workers, args.loader_iters, device,
+                             brl_loader)
+        rows.append(dict(check, variant=variant.name,
+                         workers=args.loader_workers,
+                         batch_size=args.loader_batch,
+                         iters=args.loader_iters,
+                         loader='BRL config' if brl_loader else 'stock'))
+        report.add('loader_check', rows)
+        share = check['gpu_idle_share']
+        idle = ('' if share is None else
+                f', GPU idle between steps {100 * share:.1f}%')
+        print(f'\n# loader check {variant.name}: {args.loader_workers} '
+              f'workers, B={args.loader_batch}: waits for data '
+              f"{100 * check['wait_share']:.1f}% of the loop{idle}, "
+              f"{check['samples_per_s']:.0f} samples/s")
+
+
+def run_pipelines(args, report: Report) -> None:
+    """Section ``pipelines``: per-sample time of each pipeline."""
     per_sample = bench_pipelines(args.pipeline_samples, args.pipeline_rounds)
+    report.add('pipelines', dict(samples=args.pipeline_samples,
+                                 rounds=args.pipeline_rounds,
+                                 ms_per_sample=per_sample))
     base = per_sample['stock']
     print(f'\n## Pipeline per sample ({args.pipeline_samples} NTU-shaped '
           f'samples, T 30..300, M 1-2, median of {args.pipeline_rounds} '
@@ -540,49 +649,77 @@ def main() -> None:
     print('# 933 / 1195 samples/s: stock ST-GCN++ fp32 / fp16 at B=128 on an '
           'H100 as quoted by the architecture note (not measured here)')
 
-    if args.epoch_workers:
-        epochs = bench_loader_epochs(args.pipeline_samples,
-                                     args.epoch_workers, args.epochs)
-        print(f'\n## DataLoader epochs: {args.pipeline_samples} samples, '
-              f'{args.epoch_workers} workers restarted every epoch '
-              '(persistent_workers=False), B=16; ms per sample per worker '
-              '(= epoch wall x workers / samples)')
-        print('| pipeline | ' + ' | '.join(
-            f'epoch {e + 1}' for e in range(args.epochs)) +
-            ' | samples / s per worker (last epoch) | first batch s '
-            '(start-up) | one-off warm-up s |')
-        print('|---|' + '---|' * (args.epochs + 3))
-        names = {'stock': 'stock mmaction2 (pseudo_collate)',
-                 'brl_cold': 'BRL pipeline, no warm-up, pseudo_collate',
-                 'brl_warm': 'BRL pipeline + warm-up, pseudo_collate',
-                 'brl_config': 'BRL config: + warm-up + compact_collate'}
-        for key, label in names.items():
-            row = epochs[key]
-            print(f'| {label} | ' +
-                  ' | '.join(f'{ms:.3f}' for ms in row['ms']) +
-                  f" | {1e3 / row['ms'][-1]:.0f} | "
-                  f"{row['first_batch_s']:.3f} | {row['warm_s']:.2f} |")
 
-    if args.loader_check and not cuda:
-        print('\n# --loader-check skipped: it needs a GPU (on a CPU the '
-              'workers and the step share the same cores)')
-    elif args.loader_check:
-        if not variants:
-            raise SystemExit('--loader-check needs the train-step variants')
-        names = [v.name for v in variants]
-        brl = next((v for v in variants if v.name == 'BRL recipe bf16'),
-                   variants[names.index('BRL recipe fp32 (same math)')])
-        for variant, pipeline, brl_loader in (
-                (variants[0], build_pipeline(brl=False), False),
-                (brl, brl_train_pipeline(), True)):
-            check = loader_check(variant, pipeline, 128, args.loader_workers,
-                                 args.loader_iters, device, brl_loader)
-            print(f'\n# loader check {variant.name}: {args.loader_workers} '
-                  f'workers, B=128: waits for data '
-                  f"{100 * check['wait_share']:.1f}% of the loop, "
-                  f"{check['samples_per_s']:.0f} samples/s")
-    print(f'\n# total {time.perf_counter() - start:.1f} s, load average '
-          f'{load_average()}')
+def run_loader_epochs(args, report: Report) -> None:
+    """Section ``loader_epochs``: real DataLoader epochs per pipeline."""
+    epochs = bench_loader_epochs(args.pipeline_samples, args.epoch_workers,
+                                 args.epochs)
+    report.add('loader_epochs', dict(samples=args.pipeline_samples,
+                                     workers=args.epoch_workers,
+                                     results=epochs))
+    print(f'\n## DataLoader epochs: {args.pipeline_samples} samples, '
+          f'{args.epoch_workers} workers restarted every epoch '
+          '(persistent_workers=False), B=16; ms per sample per worker '
+          '(= epoch wall x workers / samples)')
+    print('| pipeline | ' + ' | '.join(
+        f'epoch {e + 1}' for e in range(args.epochs)) +
+        ' | samples / s per worker (last epoch) | first batch s '
+        '(start-up) | one-off warm-up s |')
+    print('|---|' + '---|' * (args.epochs + 3))
+    names = {'stock': 'stock mmaction2 (pseudo_collate)',
+             'brl_cold': 'BRL pipeline, no warm-up, pseudo_collate',
+             'brl_warm': 'BRL pipeline + warm-up, pseudo_collate',
+             'brl_config': 'BRL config: + warm-up + compact_collate'}
+    for key, label in names.items():
+        row = epochs[key]
+        print(f'| {label} | ' +
+              ' | '.join(f'{ms:.3f}' for ms in row['ms']) +
+              f" | {1e3 / row['ms'][-1]:.0f} | "
+              f"{row['first_batch_s']:.3f} | {row['warm_s']:.2f} |")
+
+
+def main() -> None:
+    args = _parse()
+    device = torch.device(args.device
+                          or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    cuda = device.type == 'cuda'
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    np.random.seed(0)
+    random.seed(0)
+    reps = args.reps or (30 if cuda else 3)
+    warmup = args.warmup if args.warmup is not None else (5 if cuda else 1)
+    amp_dtypes = (args.amp_dtypes if args.amp_dtypes is not None else
+                  (['float16', 'bfloat16'] if cuda else ['bfloat16']))
+    compile_backbone = (cuda if args.compile_backbone is None else
+                        args.compile_backbone)
+    compile_backend = args.compile_backend if compile_backbone else None
+    clip_lens = args.clip_lens or [
+        CLIP_LEN if cuda or b <= 16 else 16 for b in args.batch_sizes
+    ]
+    if len(clip_lens) != len(args.batch_sizes):
+        raise SystemExit('--clip-lens needs one T per batch size')
+
+    start = time.perf_counter()
+    report = Report(args.json)
+    report.add('environment', dict(environment_info(device),
+                                   arguments=vars(args), reps=reps,
+                                   warmup=warmup, amp_dtypes=amp_dtypes,
+                                   compile_backend=compile_backend))
+    print(environment_header('bench_train_speed', device))
+    variants = []
+    if not args.skip_steps:
+        variants = run_steps(args, device, report, reps, warmup, amp_dtypes,
+                             compile_backend, clip_lens)
+    if args.loader_check:
+        run_loader_check(args, device, variants, report)
+    run_pipelines(args, report)
+    if args.epoch_workers:
+        run_loader_epochs(args, report)
+    total = time.perf_counter() - start
+    report.add('total_s', total)
+    print(f'\n# total {total:.1f} s, load average {load_average()}')
 
 
 if __name__ == '__main__':

@@ -11,9 +11,10 @@ from . import compat
 
 compat.apply_all()
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from . import datasets, engine, evaluation, fast, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
 __all__ = [
-    '__version__', 'compat', 'datasets', 'engine', 'evaluation', 'models'
+    '__version__', 'compat', 'datasets', 'engine', 'evaluation', 'fast',
+    'models'
 ]

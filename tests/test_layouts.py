@@ -6,7 +6,7 @@ import brl_mm  # noqa: F401,I001
 from mmaction.models.utils import Graph
 
 from brl_mm.datasets import LAYOUTS, get_layout
-from brl_mm.datasets.layouts import SkeletonLayout
+from brl_mm.layouts import SkeletonLayout
 
 
 @pytest.mark.parametrize('name', sorted(LAYOUTS))

@@ -11,14 +11,15 @@ from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 from mmengine.logging import print_log
 
-from .layouts import get_layout
+from ..layouts import get_layout
 from .long_tail import counts_from_labels, lt_class_counts, select_lt_subset
 from .store import (SkeletonStore, StoreBackedDatasetMixin,
                     checked_store_keypoints)
-
-#: Coordinates per joint of each layout's keypoints ``(M, T, V, C)``: the 3D
-#: layouts store (x, y, z); the 2D ones (x, y) plus ``keypoint_score``.
-LAYOUT_COORD_DIMS = {'nturgb+d': 3, 'nw_ucla': 3, 'coco': 2, 'openpose': 2}
+from .validation import (check_class_coverage,
+                         check_duplicate_ids, check_keypoints,
+                         check_label_range, check_label_types,
+                         check_num_classes, check_split_name,
+                         unpack_annotations)
 
 _BAD_SAMPLE_OPTIONS = ('error', 'drop')
 
@@ -126,7 +127,7 @@ class LongTailPoseDataset(StoreBackedDatasetMixin, PoseDataset):
             length of the pickle's ``classes`` entry, else ``max(label) + 1``
             of the whole pickle.
         layout (str, optional): Skeleton layout (see
-            :mod:`brl_mm.datasets.layouts`); keypoints with another joint
+            :mod:`brl_mm.layouts`); keypoints with another joint
             count are rejected. ``None`` skips the check. Defaults to
             ``'nturgb+d'``.
         lt_split_file (str, optional): Sample list of the long-tailed subset:
@@ -209,18 +210,16 @@ class LongTailPoseDataset(StoreBackedDatasetMixin, PoseDataset):
         if self.store is not None:  # ann_file is the store (with data_root)
             return self._finish_data_list(*self._load_store_index())
         raw = load_skeleton_pickle(self.ann_file)
-        if isinstance(raw, dict):
-            if 'annotations' not in raw:
-                raise ValueError(
-                    f'{self.ann_file} is a dict without an "annotations" '
-                    'entry; an mmaction skeleton pickle is dict(split=..., '
-                    'annotations=[...]) or a list of annotations')
-            annotations, splits = raw['annotations'], raw.get('split', {})
-            classes = raw.get('classes')
-        else:
-            annotations, splits, classes = raw, {}, None
-        if not annotations:
-            raise ValueError(f'{self.ann_file} holds no annotations')
+        annotations, splits, classes, problems = unpack_annotations(
+            raw, self.ann_file)
+        self._raise_first(problems)
+        self._raise_first(
+            check_label_types(annotations, self.ann_file) +
+            check_duplicate_ids(annotations, self.ann_file, 'filename'
+                                if 'filename' in annotations[0] else
+                                'frame_dir') +
+            check_split_name(self.split, splits, self.ann_file,
+                             is_list=not isinstance(raw, dict)))
 
         num_classes = self._resolve_num_classes(annotations, classes)
         data_list = self._select_split(annotations, splits)
@@ -242,11 +241,8 @@ class LongTailPoseDataset(StoreBackedDatasetMixin, PoseDataset):
     def _resolve_num_classes(self, annotations: Sequence[Dict],
                              classes: Optional[Sequence]) -> int:
         if self._num_classes_arg is not None:
-            if classes is not None and len(classes) != self._num_classes_arg:
-                raise ValueError(
-                    f'num_classes={self._num_classes_arg} but {self.ann_file} '
-                    f'names {len(classes)} classes: fix num_classes in the '
-                    'config (model.cls_head.num_classes must match too)')
+            self._raise_first(check_num_classes(self._num_classes_arg,
+                                                classes, self.ann_file))
             return int(self._num_classes_arg)
         if classes is not None:
             return len(classes)
@@ -256,10 +252,6 @@ class LongTailPoseDataset(StoreBackedDatasetMixin, PoseDataset):
                       splits: Dict) -> List[Dict]:
         if self.split is None:
             return list(annotations)
-        if self.split not in splits:
-            raise ValueError(
-                f'split {self.split!r} is not in {self.ann_file}; it has '
-                f'{sorted(splits)}. Set `split=` to one of them.')
         identifier = 'filename' if 'filename' in annotations[0] else 'frame_dir'
         wanted = set(splits[self.split])
         return [a for a in annotations if a[identifier] in wanted]
@@ -296,15 +288,8 @@ class LongTailPoseDataset(StoreBackedDatasetMixin, PoseDataset):
                         num_classes: int) -> np.ndarray:
         labels = np.array([int(a['label']) for a in data_list],
                           dtype=np.int64)
-        bad = np.flatnonzero((labels < 0) | (labels >= num_classes))
-        if bad.size:
-            sample = data_list[bad[0]]
-            raise ValueError(
-                f'{self.ann_file}: sample {sample.get("frame_dir")!r} has '
-                f'label {labels[bad[0]]}, outside [0, {num_classes}) '
-                f'({bad.size} such samples). Labels must be 0-based class '
-                'indices: fix the pickle, or set num_classes (and '
-                'model.cls_head.num_classes) to cover every label.')
+        self._raise_first(check_label_range(labels, data_list, num_classes,
+                                            self.ann_file))
         return labels
 
     def _validate(self, data_list: List[Dict],
@@ -318,93 +303,37 @@ class LongTailPoseDataset(StoreBackedDatasetMixin, PoseDataset):
         labels = np.array([int(a['label']) for a in data_list],
                           dtype=np.int64)
         counts = counts_from_labels(labels, num_classes)
-        empty = np.flatnonzero(counts == 0)
-        if empty.size and not (self.test_mode or self.allow_empty_classes):
-            raise ValueError(
-                f'{self.ann_file} split {self.split!r}: {empty.size} of '
-                f'{num_classes} classes have no training sample (first: '
-                f'{empty[:5].tolist()}). Long-tail re-weighting needs every '
-                'class: check num_classes, the split and the long-tail list, '
-                'or pass allow_empty_classes=True.')
+        if not (self.test_mode or self.allow_empty_classes):
+            self._raise_first(check_class_coverage(counts, self.ann_file,
+                                                   self.split))
         self._labels = labels
         return data_list
 
-    def _where(self, sample: Dict) -> str:
-        return f'{self.ann_file}: sample {sample.get("frame_dir")!r}'
-
-    def _check_sample_layout(self, a: Dict, kp: np.ndarray) -> None:
-        """Joint count, coordinate dimension and ``keypoint_score``."""
-        V = self.layout.num_joints
-        if kp.ndim != 4 or kp.shape[2] != V:
-            raise ValueError(
-                f'{self._where(a)} has keypoints of shape {kp.shape}, but '
-                f'layout {self.layout.name!r} needs (M, T, {V}, C). Set '
-                '`layout=` (and the graph layout of the backbone) to the '
-                'layout of your data.')
-        dims = LAYOUT_COORD_DIMS.get(self.layout.name)
-        if dims is None:
-            return
-        if kp.shape[3] != dims:
-            kind = '3D (x, y, z)' if dims == 3 else '2D (x, y)'
-            raise ValueError(
-                f'{self._where(a)} has {kp.shape[3]}-dimensional keypoints '
-                f'(shape {kp.shape}), but layout {self.layout.name!r} holds '
-                f'{kind} coordinates. Use the pickle made for this layout, or '
-                'set `layout=` to the layout of your data'
-                + (' (a 2D pickle keeps the confidence in "keypoint_score", '
-                   'not as a third coordinate)' if dims == 2 else '') + '.')
-        if dims == 2:
-            score = a.get('keypoint_score')
-            if score is None:
-                raise ValueError(
-                    f'{self._where(a)} has 2D keypoints but no '
-                    f'"keypoint_score"; layout {self.layout.name!r} models '
-                    'take (x, y, score) per joint (GenSkeFeat appends the '
-                    'score). Add keypoint_score of shape (M, T, V) to every '
-                    'annotation (ones if your detector gives none).')
-            if np.shape(score) != kp.shape[:3]:
-                raise ValueError(
-                    f'{self._where(a)} has keypoint_score of shape '
-                    f'{np.shape(score)}, but its keypoints need '
-                    f'{kp.shape[:3]} (M, T, V): fix the pickle.')
+    @staticmethod
+    def _raise_first(problems) -> None:
+        """Raise the first problem of a :mod:`.validation` check."""
+        if problems:
+            raise ValueError(problems[0].message)
 
     def _checked_keypoints(self, data_list: List[Dict]) -> List[Dict]:
         """Per-sample numpy checks (no loop over frames or joints)."""
-        nonfinite, empty = [], []
-        for i, a in enumerate(data_list):
-            kp = a.get('keypoint')
-            if kp is None:
-                continue  # skeletons loaded per sample (data_prefix)
-            kp = np.asarray(kp)
-            if self.layout is not None:
-                self._check_sample_layout(a, kp)
-            if kp.ndim != 4:
-                raise ValueError(
-                    f'{self._where(a)} has keypoints of shape {kp.shape}; '
-                    'mmaction skeletons are (M, T, V, C): fix the pickle.')
-            if kp.shape[1] == 0 or kp.shape[0] == 0 or int(
-                    a.get('total_frames', 1)) == 0 or not kp.any():
-                empty.append(i)
-            elif not np.isfinite(kp).all():
-                nonfinite.append(i)
+        problems = check_keypoints(
+            data_list, self.ann_file, self.split, self.layout,
+            keypoints_elsewhere='skeleton' in self.data_prefix)
+        by_code = {p.code: p for p in problems
+                   if p.code in ('nonfinite', 'empty')}
+        self._raise_first([p for p in problems if p.code not in by_code])
         drop = []
-        for bad, option, what, fix in (
-                (nonfinite, self.nonfinite, 'NaN or infinite keypoints',
-                 'repair the pickle (e.g. interpolate the missing joints)'),
-                (empty, self.empty_samples, 'no frames or only zero '
-                 'keypoints', 'remove them from the pickle / the split')):
-            if not bad:
+        for code, option, option_name, what in (
+                ('nonfinite', self.nonfinite, 'nonfinite',
+                 'NaN or infinite keypoints'),
+                ('empty', self.empty_samples, 'empty_samples',
+                 'no frames or only zero keypoints')):
+            if code not in by_code:
                 continue
-            ids = [data_list[i].get('frame_dir') for i in bad]
-            option_name = ('nonfinite' if bad is nonfinite else
-                           'empty_samples')
+            bad, ids = by_code[code].indices, list(by_code[code].ids)
             if option == 'error':
-                raise ValueError(
-                    f'{self.ann_file} split {self.split!r}: {len(bad)} '
-                    f'sample(s) have {what} (first: {ids[:5]}). Training on '
-                    f'them fails deep in the backbone: {fix}, or pass '
-                    f"{option_name}='drop' to the dataset to skip them with "
-                    'a warning.')
+                raise ValueError(by_code[code].message)
             print_log(
                 f'{type(self).__name__}: dropped {len(bad)} sample(s) with '
                 f'{what} from {self.ann_file} [{self.split}] '

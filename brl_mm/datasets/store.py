@@ -43,6 +43,8 @@ from typing import (Any, BinaryIO, Dict, Iterable, List, Optional, Sequence,
 import numpy as np
 
 from brl_mm.utils.atomic_io import atomic_write
+from .validation import (check_duplicate_ids, check_label_types,
+                         check_split_name)
 
 __all__ = [
     'STORE_FORMAT', 'STORE_VERSION', 'STORE_ROW_KEY', 'SkeletonStore',
@@ -964,10 +966,19 @@ class StoreBackedDatasetMixin:
         """Index-only dicts of the split, ``num_classes`` and class names
         of the store at ``self.ann_file``."""
         self._store = store = SkeletonStore(self.ann_file)
-        num_classes = self._resolve_num_classes(
-            [dict(label=int(store.labels.max()))], store.classes)
-        rows = None if self.split is None else store.split_rows(self.split)
-        return store.index_dicts(rows), num_classes, store.classes
+        annotations = store.index_dicts()
+        self._raise_first(
+            check_label_types(annotations, self.ann_file) +
+            check_duplicate_ids(annotations, self.ann_file, 'filename'
+                                if 'filename' in annotations[0] else
+                                'frame_dir') +
+            check_split_name(self.split, dict.fromkeys(store.split_names),
+                             self.ann_file))
+        num_classes = self._resolve_num_classes(annotations, store.classes)
+        if self.split is not None:
+            annotations = [annotations[r]
+                           for r in store.split_rows(self.split).tolist()]
+        return annotations, num_classes, store.classes
 
     def _serialize_data(self) -> Tuple[np.ndarray, np.ndarray]:
         if self._store is None:

@@ -1,18 +1,26 @@
-"""Engine-side components: the detached two-stage schedule hook, the
-reliability hooks (NaN guard, exact-resume seeding), the normalization cache
-warm-up, the opt-in compile hook and the launch helpers of tools/."""
-from .cache_hook import WarmNormalizeCacheHook, warm_normalize_cache
-from .compile_hook import CompileModulesHook
-from .hooks import DetachedScheduleHook, resolve_switch_epoch, stage_at_epoch
+"""Engine-side components: BRL's detached two-stage schedule hook, the
+reliability hooks (NaN guard, exact-resume seeding) and the launch helpers of
+tools/. The cache warm-up and compile hooks of the fast path live in
+:mod:`brl_mm.fast`."""
+from ..utils.deprecation import moved_names
+from .hooks import (DetachedScheduleHook, EpochSeedHook, NonFiniteLossError,
+                    NonFiniteLossHook, checkpoint_class_counts, epoch_seed,
+                    epoch_worker_init_fn, resolve_switch_epoch,
+                    stage_at_epoch)
 from .launch import (build_runner, check_work_dir, configure_distributed,
                      default_work_dir)
-from .nan_guard import NonFiniteLossError, NonFiniteLossHook
-from .rng_state import EpochSeedHook, epoch_seed, epoch_worker_init_fn
 
 __all__ = [
-    'DetachedScheduleHook', 'resolve_switch_epoch', 'stage_at_epoch',
+    'DetachedScheduleHook', 'checkpoint_class_counts', 'resolve_switch_epoch',
+    'stage_at_epoch',
     'NonFiniteLossError', 'NonFiniteLossHook', 'EpochSeedHook', 'epoch_seed',
     'epoch_worker_init_fn', 'build_runner', 'check_work_dir',
-    'configure_distributed', 'default_work_dir', 'CompileModulesHook',
-    'WarmNormalizeCacheHook', 'warm_normalize_cache'
+    'configure_distributed', 'default_work_dir'
 ]
+
+# Moved in 0.2 (one release of deprecation warnings).
+__getattr__ = moved_names(__name__, {
+    name: 'brl_mm.fast'
+    for name in ('CompileModulesHook', 'WarmNormalizeCacheHook',
+                 'warm_normalize_cache')
+})

@@ -3,7 +3,7 @@ and per-class plots."""
 from .fusion import (ENSEMBLE_PRESETS, align_streams, ensemble_weights,
                      fuse_scores, load_streams, preset_weights)
 from .long_tail_accuracy import long_tail_accuracy, per_class_accuracy
-from .metric import LongTailMetric, resolve_out_dir
+from .metrics import LongTailMetric, resolve_out_dir
 from .plots import plot_per_class_accuracy
 from .report import format_lt_table, load_dump
 

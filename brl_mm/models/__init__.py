@@ -1,10 +1,12 @@
 """Model-side components registered into mmaction's MODELS registry."""
+from ..utils.deprecation import moved_names
 from . import losses  # noqa: F401,E402
 
 
 def _mmaction_models_importable() -> bool:
-    """graph.py and blending.py build on ``mmaction.models``, which imports
-    only with brl_mm's compat shims on (see BRL_MM_DISABLE_COMPAT)."""
+    """The backbones, the blending and the head build on ``mmaction.models``,
+    which imports only with brl_mm's compat shims on (see
+    BRL_MM_DISABLE_COMPAT)."""
     import warnings
     try:
         import mmaction.models  # noqa: F401
@@ -19,7 +21,8 @@ def _mmaction_models_importable() -> bool:
 
 
 if _mmaction_models_importable():
-    from . import graph  # noqa: F401  (table layouts, e.g. nw_ucla, in Graph)
     from . import backbones  # noqa: F401  (CTRGCN, MSG3D)
     from .blending import RebalancedPartialMix  # noqa: F401
-    from .heads import SyncFreeGCNHead  # noqa: F401
+
+# Moved in 0.2 (one release of deprecation warnings).
+__getattr__ = moved_names(__name__, {'SyncFreeGCNHead': 'brl_mm.fast'})

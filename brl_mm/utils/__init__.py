@@ -2,9 +2,9 @@
 loading and the deprecation of moved import paths."""
 from .atomic_io import atomic_write, dump_atomically, overwrite_refusal
 from .config import load_config
-from .deprecation import warn_moved
+from .deprecation import moved_names, warn_moved
 
 __all__ = [
     'atomic_write', 'dump_atomically', 'overwrite_refusal', 'load_config',
-    'warn_moved'
+    'moved_names', 'warn_moved'
 ]

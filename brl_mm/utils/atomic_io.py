@@ -34,6 +34,9 @@ def atomic_write(path: str, mode: str = 'wb') -> Iterator[IO]:
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{osp.basename(path)}.',
                                suffix='.tmp')
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain
+        # open() would (or keep the mode of the file it replaces)
+        os.chmod(tmp, _target_mode(path))
         with os.fdopen(fd, mode, **({} if 'b' in mode else
                                     dict(encoding='utf-8'))) as f:
             yield f
@@ -44,6 +47,17 @@ def atomic_write(path: str, mode: str = 'wb') -> Iterator[IO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _target_mode(path: str) -> int:
+    """The permission bits for ``path``: those of the existing file, else
+    ``0o666`` under the process's umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def dump_atomically(obj: Any, path: str) -> None:
@@ -59,7 +73,7 @@ def dump_atomically(obj: Any, path: str) -> None:
             f.write(obj)
     else:
         with atomic_write(path, 'wb') as f:
-            pickle.dump(obj, f)
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def overwrite_refusal(path: str, force: bool) -> Optional[str]:

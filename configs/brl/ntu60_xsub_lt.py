@@ -12,6 +12,20 @@ _base_ = [
 ]
 
 num_classes = 60
+ann_file = 'data/skeleton/ntu60_3danno.pkl'
+train_split, test_split = 'xsub_train', 'xsub_val'
+lt_split_file = 'NTU60_xsub_exp_100'
 model = dict(
     data_preprocessor=dict(blending=dict(num_classes=num_classes)),
     cls_head=dict(num_classes=num_classes))
+train_dataloader = dict(
+    dataset=dict(
+        dataset=dict(
+            ann_file=ann_file,
+            num_classes=num_classes,
+            split=train_split,
+            lt_split_file=lt_split_file)))
+val_dataloader = dict(
+    dataset=dict(ann_file=ann_file, num_classes=num_classes, split=test_split))
+test_dataloader = dict(
+    dataset=dict(ann_file=ann_file, num_classes=num_classes, split=test_split))

@@ -3,30 +3,15 @@
 # architecture as synthetic_lt.py with half the channel width, 8 epochs over
 # the training set instead of 24 over a 5x repeat (DAA stage 2 in the last 2),
 # one validation at the end, and single-clip testing.
-_base_ = './synthetic_lt.py'
-
-model = dict(backbone=dict(base_channels=32), cls_head=dict(in_channels=128))
-
-max_epochs = 8
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-param_scheduler = [
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=0,
-        T_max=max_epochs,
-        by_epoch=True,
-        convert_to_iter_based=True)
+_base_ = [
+    '../_base_/models/stgcnpp_brl.py',
+    '../_base_/datasets/synthetic_lt_3d_cpu.py',
+    '../_base_/schedules/sgd_cosine_8e.py',
+    '../_base_/default_runtime.py',
 ]
-# lr 0.4 for 8x16 -> 0.05 for one process with 16 samples (auto_scale_lr)
-optim_wrapper = dict(optimizer=dict(lr=0.4))
 
-# On 2 cores, loading in the main process is faster than a worker competing
-# with torch's threads.
-train_dataloader = dict(
-    num_workers=0, persistent_workers=False, dataset=dict(times=1))
-val_dataloader = dict(num_workers=0, persistent_workers=False)
-test_dataloader = dict(
-    batch_size=16,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(pipeline={{_base_.val_pipeline}}))
+num_classes = 20
+model = dict(
+    data_preprocessor=dict(blending=dict(num_classes=num_classes)),
+    backbone=dict(base_channels=32),  # half width: 128 channels out
+    cls_head=dict(num_classes=num_classes, in_channels=128))

@@ -1,5 +1,6 @@
 """The skeleton store: exact round trips, atomic writes, clear errors, and
 LongTailPoseDataset(store=...) equal to the pickle through every pipeline."""
+import glob
 import json
 import os
 import pickle
@@ -313,7 +314,7 @@ def test_store_or_ann_file_not_both(synthetic_sets):
         LongTailPoseDataset(s['pkl'], [], store=s['store'])
     with pytest.raises(ValueError, match='not none'):
         LongTailPoseDataset(pipeline=[])
-    with pytest.raises(StoreError, match="split 'xview_train' is not in"):
+    with pytest.raises(ValueError, match="split 'xview_train' is not in"):
         LongTailPoseDataset(store=s['store'], split='xview_train')
 
 
@@ -371,6 +372,21 @@ def test_bad_samples_error_and_drop_as_from_the_pickle(tmp_path, mutate,
                                 **{option: 'drop'}))
 
 
+def _duplicate(anns):
+    anns[5]['frame_dir'] = anns[2]['frame_dir']
+
+
+def test_duplicated_ids_error_as_from_the_pickle(tmp_path):
+    s = _bad_pickle(tmp_path, _duplicate)
+    errors = []
+    for kwargs in (dict(ann_file=s['pkl']), dict(store=s['store'])):
+        with pytest.raises(ValueError) as e:
+            LongTailPoseDataset(**kwargs, split='train')
+        errors.append(str(e.value).replace(s['pkl'], 'SRC').replace(
+            s['store'], 'SRC'))
+    assert errors[0] == errors[1] and 'appear more than once' in errors[0]
+
+
 def test_layout_mismatch_error_as_from_the_pickle(tmp_path):
     s = _bad_pickle(tmp_path, _joints)
     errors = []
@@ -395,29 +411,26 @@ def test_2d_store_without_scores_fails_as_the_pickle(tmp_path):
 
 
 # ------------------------------------------------------ every pipeline
-CONFIGS = {
-    'nturgb+d': 'configs/_base_/datasets/ntu60_xsub_lt_3d.py',
-    'coco': 'configs/_base_/datasets/k400_lt_2d.py',
-    'nw_ucla': 'configs/_base_/datasets/nw_ucla_lt_3d.py',
-}
-
-
-def _config_pipelines(layout):
-    """Every distinct pipeline a dataset config defines: train (fast path
-    with CachedPreNormalize3D / FastUniformSampleFrames), stock train, val,
-    test, and those of every stream (j, b, k, jm, bm, km)."""
-    cfg = load_config(os.path.join(REPO, CONFIGS[layout]))
-    found = {
-        'train': cfg.train_pipeline,
-        'stock_train': cfg.stock_train_pipeline,
-        'val': cfg.val_pipeline,
-        'test': cfg.test_pipeline
-    }
-    for m, (train, val, test) in cfg.modality_loaders.items():
-        found[f'train_{m}'] = train.dataset.dataset.pipeline
-        found[f'test_{m}'] = test.dataset.pipeline
-    for m, train in cfg.stock_train_loaders.items():
-        found[f'stock_train_{m}'] = train.dataset.dataset.pipeline
+@pytest.fixture(scope='module')
+def config_pipelines():
+    """Every distinct pipeline of every leaf config under configs/brl (the
+    train, val and test loaders: fast path with CachedPreNormalize3D /
+    FastUniformSampleFrames, stock baselines, multi-clip tests, every
+    stream), by the layout of its dataset."""
+    found = {}
+    for path in sorted(glob.glob(os.path.join(REPO, 'configs', 'brl', '**',
+                                              '*.py'), recursive=True)):
+        cfg = load_config(path)
+        for split in ('train', 'val', 'test'):
+            loader = cfg.get(f'{split}_dataloader')
+            if not loader:
+                continue
+            dataset = loader['dataset']
+            while 'dataset' in dataset:  # RepeatDataset and other wrappers
+                dataset = dataset['dataset']
+            key = json.dumps(dataset['pipeline'], sort_keys=True, default=str)
+            found.setdefault(dataset.get('layout'), {})[key] = dataset[
+                'pipeline']
     return found
 
 
@@ -430,19 +443,20 @@ def _run(ds, i, seed):
 
 @pytest.mark.parametrize('layout', ['nturgb+d', 'coco', 'nw_ucla'])
 def test_every_config_pipeline_gives_the_same_samples(synthetic_sets,
+                                                      config_pipelines,
                                                       layout):
     init_default_scope('mmaction')
     s = synthetic_sets[layout]
-    pipelines = _config_pipelines(layout)
-    assert len(pipelines) == 22
+    pipelines = list(config_pipelines[layout].values())
+    assert len(pipelines) >= 19  # 6 streams x (train, stock, test) + val
     a, b = _pair(s, split='xsub_train', layout=layout)
-    for name, pipeline in pipelines.items():
+    assert b.get_data_info(len(b) - 1)['keypoint'].shape[0] == 2
+    for pipeline in pipelines:
         a.pipeline, b.pipeline = Compose(pipeline), Compose(pipeline)
-        assert b.get_data_info(len(b) - 1)['keypoint'].shape[0] == 2
         for i in (0, len(a) - 1):  # one person, two persons
             x, y = _run(a, i, 100 + i), _run(b, i, 100 + i)
-            assert x['inputs'].dtype == y['inputs'].dtype, name
-            assert torch.equal(x['inputs'], y['inputs']), (name, i)
+            assert x['inputs'].dtype == y['inputs'].dtype, pipeline
+            assert torch.equal(x['inputs'], y['inputs']), (pipeline, i)
             assert x['data_samples'].metainfo == y['data_samples'].metainfo
             assert torch.equal(x['data_samples'].gt_label,
                                y['data_samples'].gt_label)

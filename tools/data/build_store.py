@@ -27,12 +27,13 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 try:
-    from brl_mm.datasets import SkeletonStore, write_skeleton_store
+    from brl_mm.datasets import (SkeletonStore, load_skeleton_pickle,
+                                 unpack_annotations, write_skeleton_store)
 except ImportError:  # running from a source checkout without installing
     sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..',
                                             '..')))
-    from brl_mm.datasets import SkeletonStore, write_skeleton_store
-from brl_mm.datasets.lt_pose_dataset import load_skeleton_pickle
+    from brl_mm.datasets import (SkeletonStore, load_skeleton_pickle,
+                                 unpack_annotations, write_skeleton_store)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -121,20 +122,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     start = time.perf_counter()
     try:
-        raw = load_skeleton_pickle(args.pickle)
-        if isinstance(raw, dict):
-            if 'annotations' not in raw:
-                raise ValueError(
-                    f'{args.pickle} is a dict without an "annotations" '
-                    'entry; an mmaction skeleton pickle is dict(split=..., '
-                    'annotations=[...]) or a list of annotations')
-            annotations = raw['annotations']
-            splits, classes = raw.get('split') or {}, raw.get('classes')
-        elif isinstance(raw, list):
-            annotations, splits, classes = raw, {}, None
-        else:
-            raise ValueError(f'{args.pickle} holds a {type(raw).__name__}, '
-                             'not an mmaction skeleton pickle')
+        annotations, splits, classes, problems = unpack_annotations(
+            load_skeleton_pickle(args.pickle), args.pickle)
+        if problems:
+            raise ValueError(problems[0].message)
         for name, n in unmatched_split_ids(annotations, splits).items():
             print(f'warning: {n} ids of split {name!r} name no annotation of '
                   f'{args.pickle}; the store leaves them out (as mmaction '

@@ -27,18 +27,18 @@ import time
 from typing import List, Optional
 
 try:
-    from brl_mm.datasets.synthetic import (SUPPORTED_LAYOUTS,
-                                           generate_synthetic_lt,
+    from brl_mm.datasets.synthetic import (generate_synthetic_lt,
                                            max_synthetic_classes,
-                                           synthetic_class_names)
+                                           synthetic_class_names,
+                                           synthetic_layouts)
     from brl_mm.datasets import SkeletonStore, SkeletonStoreWriter
 except ImportError:  # running from a source checkout without installing
     sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..',
                                             '..')))
-    from brl_mm.datasets.synthetic import (SUPPORTED_LAYOUTS,
-                                           generate_synthetic_lt,
+    from brl_mm.datasets.synthetic import (generate_synthetic_lt,
                                            max_synthetic_classes,
-                                           synthetic_class_names)
+                                           synthetic_class_names,
+                                           synthetic_layouts)
     from brl_mm.datasets import SkeletonStore, SkeletonStoreWriter
 
 
@@ -94,7 +94,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--layout',
         default='nturgb+d',
-        choices=sorted(SUPPORTED_LAYOUTS),
+        choices=synthetic_layouts(),
         help='joint layout (3D: nturgb+d, nw_ucla; 2D: coco, openpose)')
     parser.add_argument('--min-frames',
                         type=int,

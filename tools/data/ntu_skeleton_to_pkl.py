@@ -16,7 +16,7 @@ import glob
 import os.path as osp
 import sys
 
-from brl_mm.datasets.ntu_raw import (official_splits, parse_sample_name,
+from brl_mm.datasets.converters.ntu_raw import (official_splits, parse_sample_name,
                                      skeleton_file_to_annotation)
 from brl_mm.utils import dump_atomically, overwrite_refusal
 

@@ -15,7 +15,7 @@ import glob
 import os.path as osp
 import sys
 
-from brl_mm.datasets.nw_ucla_raw import (NW_UCLA_CLASSES,
+from brl_mm.datasets.converters.nw_ucla_raw import (NW_UCLA_CLASSES,
                                          nw_ucla_json_to_annotation,
                                          nw_ucla_splits)
 from brl_mm.utils import dump_atomically, overwrite_refusal

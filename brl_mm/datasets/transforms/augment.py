@@ -7,7 +7,7 @@ between ``PreNormalize3D`` (or ``PreNormalize2D``) and ``GenSkeFeat``:
 * :class:`RandomRot` - random rotation, 3D ``Rz @ Ry @ Rx`` with three angles
   ``U(-theta, theta)``, 2D with one angle ``U(-theta, theta)``.
 * :class:`SpatialFlip` - left/right joint permutation read from the layout
-  table (:mod:`brl_mm.datasets.layouts`).
+  table (:mod:`brl_mm.layouts`).
 * :class:`TemporalReverse` - BRL's Temporal Reverse Perception: play the
   sequence backwards.
 
@@ -34,7 +34,7 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 from mmaction.registry import TRANSFORMS
 
-from ..layouts import SkeletonLayout, get_layout
+from ...layouts import SkeletonLayout, get_layout
 
 __all__ = [
     'RandomScale', 'RandomRot', 'SpatialFlip', 'TemporalReverse',
@@ -373,7 +373,7 @@ class SpatialFlip(BaseTransform):
 
     Args:
         layout (str): Skeleton layout name in
-            :data:`brl_mm.datasets.layouts.LAYOUTS` (``'nturgb+d'``,
+            :data:`brl_mm.layouts.LAYOUTS` (``'nturgb+d'``,
             ``'nw_ucla'``, ``'coco'``, ``'openpose'``). Defaults to
             ``'nturgb+d'``.
         p (float): Flip probability. Defaults to 0.5.
@@ -408,7 +408,7 @@ class SpatialFlip(BaseTransform):
                 f'SpatialFlip(layout={self.layout!r}) expects '
                 f'{self._layout.num_joints} joints, got keypoints with '
                 f'{num_joints}; set layout= to the dataset\'s skeleton '
-                f'(one of the layouts of brl_mm.datasets.layouts).')
+                f'(one of the layouts of brl_mm.layouts).')
         if _is_all_zero(keypoint) or not self._do_flip():
             return results
         results['keypoint'] = flip_joints(keypoint, self.flip_index)

@@ -2,7 +2,7 @@
 
 * :class:`JointToSkip` - ``k[v] = x[v] - x[pair(v)]``, the "skip bone" from a
   joint to the joint two steps away, with the pairs of the layout table
-  (:attr:`brl_mm.datasets.layouts.SkeletonLayout.skip_pairs`).
+  (:attr:`brl_mm.layouts.SkeletonLayout.skip_pairs`).
 * :class:`GenSkeFeatK` - a drop-in for mmaction's ``GenSkeFeat`` that also
   knows ``k`` (skip) and ``km`` (skip motion): ``feats`` may combine
   ``'j'``, ``'b'``, ``'k'``, ``'jm'``, ``'bm'``, ``'km'`` in any order.
@@ -34,20 +34,12 @@ from mmcv.transforms import BaseTransform, Compose, KeyMapper
 from mmaction.datasets.transforms import JointToBone, MergeSkeFeat, ToMotion
 from mmaction.registry import TRANSFORMS
 
-from ..layouts import get_layout
+from ...layouts import LAYOUTS, layout_from_args
 
 __all__ = ['JointToSkip', 'GenSkeFeatK', 'pair_difference', 'SKELETON_FEATS']
 
 #: Every feature name :class:`GenSkeFeatK` understands.
 SKELETON_FEATS = ('j', 'b', 'k', 'jm', 'bm', 'km')
-
-#: Layouts whose 3-channel keypoints are ``(x, y, score)`` (mmaction's rule
-#: in ``JointToBone`` / ``ToMotion``); 3 channels elsewhere are ``(x, y, z)``.
-SCORE_LAYOUTS = ('coco', 'openpose')
-
-#: Layouts that mmaction's own ``JointToBone`` knows.
-_MMACTION_BONE_LAYOUTS = ('nturgb+d', 'coco', 'openpose')
-
 
 def pair_difference(keypoint: np.ndarray, pairs: Sequence[int],
                     score_channel: bool) -> np.ndarray:
@@ -87,23 +79,27 @@ class JointToSkip(BaseTransform):
         - ``target`` (``keypoint`` by default, i.e. modified in place)
 
     Args:
-        dataset (str): Skeleton layout (``'nturgb+d'``, ``'nw_ucla'``,
+        layout (str): Skeleton layout (``'nturgb+d'``, ``'nw_ucla'``,
             ``'coco'``, ``'openpose'``; see
-            :data:`brl_mm.datasets.layouts.LAYOUTS`). Defaults to
+            :data:`brl_mm.layouts.LAYOUTS`). Defaults to
             ``'nturgb+d'``.
         target (str): Key to write the skip bones to. Defaults to
             ``'keypoint'``.
         pairs (Sequence[int], optional): Partner of each joint, overriding
             the layout's ``skip_pairs`` (e.g. the layout's ``parents`` give
             plain bones). Defaults to None.
+        dataset (str, optional): Alias of ``layout``, the name mmaction's
+            ``JointToBone`` uses.
     """
 
     def __init__(self,
-                 dataset: str = 'nturgb+d',
+                 layout: Optional[str] = None,
                  target: str = 'keypoint',
-                 pairs: Optional[Sequence[int]] = None) -> None:
-        layout = get_layout(dataset)
-        self.dataset = layout.name
+                 pairs: Optional[Sequence[int]] = None,
+                 dataset: Optional[str] = None) -> None:
+        layout = layout_from_args(layout, dataset, 'JointToSkip')
+        self.layout = self.dataset = layout.name
+        self.has_score = layout.has_score
         self.target = target
         if pairs is None:
             pairs = layout.skip_pairs
@@ -135,18 +131,18 @@ class JointToSkip(BaseTransform):
         M, T, V, C = keypoint.shape
         if V != self.num_joints:
             raise ValueError(
-                f'JointToSkip(dataset={self.dataset!r}) expects '
+                f'JointToSkip(layout={self.layout!r}) expects '
                 f'{self.num_joints} joints, got keypoints with {V}; set '
-                "dataset= to the data's skeleton layout.")
+                "layout= to the data's skeleton layout.")
         if C not in (2, 3):
             raise ValueError(f'JointToSkip expects 2 or 3 channels, got {C}')
-        score_channel = C == 3 and self.dataset in SCORE_LAYOUTS
+        score_channel = C == 3 and self.has_score
         results[self.target] = pair_difference(keypoint, self.pairs,
                                                score_channel)
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(dataset={self.dataset}, '
+        return (f'{self.__class__.__name__}(layout={self.layout}, '
                 f'target={self.target})')
 
 
@@ -170,19 +166,23 @@ class GenSkeFeatK(BaseTransform):
         - keypoint (the features, concatenated along ``axis``)
 
     Args:
-        dataset (str): Skeleton layout: ``'nturgb+d'``, ``'nw_ucla'``,
+        layout (str): Skeleton layout: ``'nturgb+d'``, ``'nw_ucla'``,
             ``'coco'`` or ``'openpose'``. Defaults to ``'nturgb+d'``.
         feats (list[str]): Features among ``j``, ``b``, ``k``, ``jm``,
             ``bm``, ``km``, in output order. Defaults to ``['j']``.
         axis (int): Axis along which the features are joined. Defaults
             to -1.
+        dataset (str, optional): Alias of ``layout``, the name mmaction's
+            ``GenSkeFeat`` uses (``dict(type='GenSkeFeatK', dataset=...)``
+            is a drop-in replacement of ``GenSkeFeat``).
     """
 
     def __init__(self,
-                 dataset: str = 'nturgb+d',
+                 layout: Optional[str] = None,
                  feats: List[str] = ['j'],
-                 axis: int = -1) -> None:
-        layout = get_layout(dataset)
+                 axis: int = -1,
+                 dataset: Optional[str] = None) -> None:
+        layout = layout_from_args(layout, dataset, 'GenSkeFeatK')
         if isinstance(feats, str):
             raise TypeError(f"GenSkeFeatK: feats must be a list such as "
                             f"['{feats}'], got the string {feats!r}")
@@ -190,28 +190,29 @@ class GenSkeFeatK(BaseTransform):
         if unknown or not feats:
             raise ValueError(f'GenSkeFeatK: unknown feats {unknown}; choose '
                              f'a non-empty list among {list(SKELETON_FEATS)}')
-        self.dataset = layout.name
+        self.layout = self.dataset = layout.name
+        self.has_score = layout.has_score
         self.feats = list(feats)
         self.axis = axis
         self.num_joints = layout.num_joints
         ops = []
         if 'b' in feats or 'bm' in feats:
-            if self.dataset in _MMACTION_BONE_LAYOUTS:
-                ops.append(JointToBone(dataset=self.dataset, target='b'))
+            if layout.in_mmaction:
+                ops.append(JointToBone(dataset=self.layout, target='b'))
             else:
                 ops.append(
                     JointToSkip(
-                        dataset=self.dataset,
+                        layout=self.layout,
                         target='b',
                         pairs=layout.parents))
         if 'k' in feats or 'km' in feats:
-            ops.append(JointToSkip(dataset=self.dataset, target='k'))
+            ops.append(JointToSkip(layout=self.layout, target='k'))
         ops.append(KeyMapper(remapping={'keypoint': 'j'}))
         for source in ('j', 'b', 'k'):
             if f'{source}m' in feats:
                 ops.append(
                     ToMotion(
-                        dataset=self.dataset,
+                        dataset=self.layout,
                         source=source,
                         target=f'{source}m'))
         ops.append(MergeSkeFeat(feat_list=self.feats, axis=axis))
@@ -227,11 +228,12 @@ class GenSkeFeatK(BaseTransform):
             dict: The result dict.
         """
         if 'keypoint_score' in results and 'keypoint' in results:
-            if self.dataset not in SCORE_LAYOUTS:
+            if not self.has_score:
+                scored = sorted(n for n, e in LAYOUTS.items() if e.has_score)
                 raise ValueError(
-                    f'GenSkeFeatK(dataset={self.dataset!r}) got '
-                    "keypoint_score, which only 2D layouts "
-                    f'{list(SCORE_LAYOUTS)} have; set dataset= to the '
+                    f'GenSkeFeatK(layout={self.layout!r}) got '
+                    "keypoint_score, which only the 2D layouts "
+                    f'{scored} have; set layout= to the '
                     "data's layout or drop keypoint_score.")
             if results['keypoint'].shape[-1] != 2:
                 raise ValueError(
@@ -244,5 +246,5 @@ class GenSkeFeatK(BaseTransform):
         return self.ops(results)
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(dataset={self.dataset}, '
+        return (f'{self.__class__.__name__}(layout={self.layout}, '
                 f'feats={self.feats}, axis={self.axis})')

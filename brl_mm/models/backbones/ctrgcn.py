@@ -19,7 +19,6 @@ from mmaction.models.utils import Graph, unit_tcn
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule, ModuleList, Sequential
 
-from .. import graph as _graph  # noqa: F401  (table layouts such as nw_ucla)
 from .tcn import MultiScaleTCN
 
 __all__ = ['CTRGC', 'UnitCTRGCN', 'CTRGCNBlock', 'CTRGCN']
@@ -188,7 +187,7 @@ class CTRGCN(BaseModule):
     Args:
         graph_cfg (dict): Arguments of mmaction's ``Graph``, e.g.
             ``dict(layout='nturgb+d', mode='spatial')``. Every layout of
-            ``brl_mm.datasets.layouts.LAYOUTS`` (e.g. ``'nw_ucla'``) works.
+            ``brl_mm.layouts.LAYOUTS`` (e.g. ``'nw_ucla'``) works.
         in_channels (int): Number of input channels. Defaults to 3.
         base_channels (int): Channels of the first stage. Defaults to 64.
         num_stages (int): Number of CTR-GCN blocks. Defaults to 10.

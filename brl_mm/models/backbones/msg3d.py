@@ -22,7 +22,6 @@ from mmaction.models.utils.graph import k_adjacency, normalize_digraph
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule, ModuleList, Sequential
 
-from .. import graph as _graph  # noqa: F401  (table layouts such as nw_ucla)
 from .ctrgcn import normalize_input
 from .tcn import MultiScaleTCN
 
@@ -253,7 +252,7 @@ class MSG3D(BaseModule):
     Args:
         graph_cfg (dict): Arguments of mmaction's ``Graph``; the mode must
             give one binary adjacency, i.e. ``mode='binary_adj'``. Every
-            layout of ``brl_mm.datasets.layouts.LAYOUTS`` works.
+            layout of ``brl_mm.layouts.LAYOUTS`` works.
         in_channels (int): Number of input channels. Defaults to 3.
         base_channels (int): Channels of the first stage. Defaults to 96.
         num_gcn_scales (int): Scales of the spatial pathway. Defaults to 13.

@@ -5,30 +5,11 @@ from typing import Optional
 import numpy as np
 from mmaction.registry import MODELS
 
-from .functional import CountsLike, validate_class_counts
+from .class_weights import class_balanced_weight
+from .functional import CountsLike
 from .two_stage_loss import TwoStageLoss
 
-
-def class_balanced_weight(counts: CountsLike,
-                          beta: float = 0.9999) -> np.ndarray:
-    """Inverse effective-number class weights.
-
-    ``w_y = (1 - beta) / (1 - beta ** n_y)``, normalized to sum ``K``.
-    ``beta = 0`` gives uniform weights, ``beta -> 1`` inverse frequency.
-
-    Args:
-        counts (Sequence[int] | np.ndarray | torch.Tensor): Per-class
-            training counts ``(K,)``; every class needs a sample.
-        beta (float): In ``[0, 1)``. Defaults to 0.9999.
-
-    Returns:
-        np.ndarray: float64 weights ``(K,)`` summing to ``K``.
-    """
-    if not 0.0 <= beta < 1.0:
-        raise ValueError(f'beta must be in [0, 1), got {beta}')
-    counts = validate_class_counts(counts, owner='class_balanced_weight')
-    weights = (1.0 - beta) / (1.0 - np.power(beta, counts))
-    return weights / weights.sum() * counts.size
+__all__ = ['ClassBalancedLoss', 'class_balanced_weight']
 
 
 @MODELS.register_module()
@@ -48,6 +29,8 @@ class ClassBalancedLoss(TwoStageLoss):
             hook.
         loss_weight (float): Factor on the loss. Defaults to 1.0.
     """
+
+    balanced_form = 'class-balanced (effective number) weighted cross entropy'
 
     def __init__(self,
                  beta: float = 0.9999,

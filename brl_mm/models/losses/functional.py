@@ -1,20 +1,24 @@
 """Functional core shared by the long-tail losses: class-count validation,
-hard/soft label handling and the class-weighted soft cross entropy."""
-from typing import Optional, Sequence, Union
+hard/soft label handling, per-sample loss terms and their one reduction (a
+weighted mean whose normalizer is synced over the ranks of a DDP run), and
+the class-weighted soft cross entropy built from them."""
+from typing import NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from ...class_counts import validate_class_counts as check_class_counts
 
 CountsLike = Union[Sequence[int], np.ndarray, torch.Tensor]
 
 
 def validate_class_counts(counts: CountsLike,
                           owner: str = 'loss') -> np.ndarray:
-    """Check per-class training counts and return them as float64.
-
-    Long-tail re-weighting divides by (a function of) every class count, so
-    every class needs at least one training sample.
+    """:func:`brl_mm.class_counts.validate_class_counts` (the one check of
+    the class-count protocol) as float64, the dtype the losses compute
+    their class weights in. Every class needs at least one training sample:
+    long-tail re-weighting divides by (a function of) every count.
 
     Args:
         counts (Sequence[int] | np.ndarray | torch.Tensor): Per-class training
@@ -23,31 +27,8 @@ def validate_class_counts(counts: CountsLike,
 
     Returns:
         np.ndarray: The counts as a float64 array of shape ``(K,)``.
-
-    Raises:
-        ValueError: On a wrong shape, non-finite, negative, non-integer or
-            zero counts (the message names the classes and the fix).
     """
-    if isinstance(counts, torch.Tensor):
-        counts = counts.detach().cpu().numpy()
-    counts = np.asarray(counts, dtype=np.float64)
-    if counts.ndim != 1 or counts.size == 0:
-        raise ValueError(f'{owner}: class counts must be a non-empty 1-D '
-                         f'sequence (one count per class), got shape '
-                         f'{counts.shape}')
-    if not np.all(np.isfinite(counts)) or np.any(counts < 0) or np.any(
-            counts != np.round(counts)):
-        raise ValueError(f'{owner}: class counts must be non-negative '
-                         f'integers, got {counts.tolist()[:10]}...')
-    empty = np.flatnonzero(counts == 0)
-    if empty.size:
-        raise ValueError(
-            f'{owner}: {empty.size} of {counts.size} classes have no training '
-            f'sample (class indices {empty[:10].tolist()}). Class-count based '
-            'losses need at least one sample per class: check num_classes '
-            '(model.cls_head.num_classes and the dataset), the split and the '
-            'long-tail sample list, or drop the empty classes.')
-    return counts
+    return check_class_counts(counts, owner).astype(np.float64)
 
 
 def as_soft_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -104,6 +85,88 @@ def mean_over_ranks(value: torch.Tensor) -> torch.Tensor:
     return total / world_size
 
 
+class LossTerms(NamedTuple):
+    """Per-sample loss terms and their weights, reduced by
+    :func:`weighted_mean` to ``sum(terms) / sum(weights)``.
+
+    Shapes are ``(B,)``, or ``(G, B)`` for a sum of ``G`` separately
+    normalized weighted means (the legacy mixed loss); a group's factor is
+    folded into its ``terms``.
+
+    Attributes:
+        terms (torch.Tensor): Weighted per-sample losses, e.g.
+            ``sum_c q_ic w_c (-log p_ic)``.
+        weights (torch.Tensor): Per-sample weights, e.g. ``sum_c q_ic w_c``.
+    """
+    terms: torch.Tensor
+    weights: torch.Tensor
+
+
+def weighted_mean(terms: torch.Tensor,
+                  weights: torch.Tensor,
+                  sync_normalizer: bool = False) -> torch.Tensor:
+    """The one reduction of the losses: ``sum(terms) / sum(weights)``.
+
+    Under DDP with ``sync_normalizer`` the normalizer is the mean over ranks
+    of the local ``sum(weights)`` (one all-reduce of a detached tensor, no
+    host sync), so that DDP's mean of the per-rank gradients is the gradient
+    of the weighted mean over the global batch, whatever the batch size and
+    labels of each rank.
+
+    Args:
+        terms (torch.Tensor): ``(B,)`` or ``(G, B)`` per-sample terms.
+        weights (torch.Tensor): Same shape, per-sample weights.
+        sync_normalizer (bool): Sync the normalizer over ranks (every rank
+            must call the loss). Defaults to False.
+
+    Returns:
+        torch.Tensor: The scalar loss (summed over ``G`` groups).
+    """
+    normalizer = weights.sum(-1)
+    if sync_normalizer:
+        normalizer = mean_over_ranks(normalizer.detach())
+    return (terms.sum(-1) / normalizer).sum()
+
+
+def weighted_targets(soft_labels: torch.Tensor,
+                     class_weight: Optional[torch.Tensor] = None
+                     ) -> torch.Tensor:
+    """``q_ic w_c`` in float32: soft labels times per-class weights.
+
+    Args:
+        soft_labels (torch.Tensor): ``(B, K)`` target probabilities.
+        class_weight (torch.Tensor, optional): ``(K,)`` per-class weights.
+
+    Returns:
+        torch.Tensor: float32 ``(B, K)``.
+    """
+    targets = soft_labels.float()
+    if class_weight is not None:
+        targets = targets * class_weight.float().unsqueeze(0)
+    return targets
+
+
+def soft_cross_entropy_terms(
+        logits: torch.Tensor,
+        soft_labels: torch.Tensor,
+        class_weight: Optional[torch.Tensor] = None) -> LossTerms:
+    """Per-sample terms of the class-weighted soft cross entropy.
+
+    ``terms_i = sum_c q_ic w_c (-log p_ic)``, ``weights_i = sum_c q_ic w_c``.
+
+    Args:
+        logits (torch.Tensor): ``(B, K)`` class scores (computed in float32).
+        soft_labels (torch.Tensor): ``(B, K)`` target probabilities.
+        class_weight (torch.Tensor, optional): ``(K,)`` per-class weights.
+
+    Returns:
+        LossTerms: ``(B,)`` terms and weights.
+    """
+    log_prob = F.log_softmax(logits.float(), dim=1)
+    targets = weighted_targets(soft_labels, class_weight)
+    return LossTerms(-(targets * log_prob).sum(1), targets.sum(1))
+
+
 def weighted_soft_cross_entropy(
         logits: torch.Tensor,
         soft_labels: torch.Tensor,
@@ -121,19 +184,11 @@ def weighted_soft_cross_entropy(
         logits (torch.Tensor): ``(B, K)`` class scores.
         soft_labels (torch.Tensor): ``(B, K)`` target probabilities.
         class_weight (torch.Tensor, optional): ``(K,)`` per-class weights.
-        sync_normalizer (bool): Under DDP, divide by the mean over ranks of
-            ``sum q w`` instead of this rank's, so that training equals the
-            weighted mean over the global batch (one all-reduce of a scalar;
-            every rank must call the loss). Defaults to False.
+        sync_normalizer (bool): See :func:`weighted_mean`. Defaults to False.
 
     Returns:
         torch.Tensor: The scalar loss (float32).
     """
-    log_prob = F.log_softmax(logits.float(), dim=1)
-    weighted_targets = soft_labels.float()
-    if class_weight is not None:
-        weighted_targets = weighted_targets * class_weight.float().unsqueeze(0)
-    normalizer = weighted_targets.sum()
-    if sync_normalizer:
-        normalizer = mean_over_ranks(normalizer.detach())
-    return -(weighted_targets * log_prob).sum() / normalizer
+    return weighted_mean(
+        *soft_cross_entropy_terms(logits, soft_labels, class_weight),
+        sync_normalizer=sync_normalizer)

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from mmaction.registry import MODELS
 
-from .class_balanced_loss import class_balanced_weight
+from .class_weights import class_balanced_weight
 from .functional import CountsLike, weighted_soft_cross_entropy
 from .two_stage_loss import TwoStageLoss
 
@@ -26,16 +26,35 @@ def ldam_margins(counts: torch.Tensor,
     return margins * (max_margin / margins.max())
 
 
+def ldam_logits(logits: torch.Tensor,
+                soft_labels: torch.Tensor,
+                margins: torch.Tensor,
+                scale: float = 30.0) -> torch.Tensor:
+    """LDAM's logits ``scale * (z - q * m)``.
+
+    For a hard label ``y`` the margin ``m_y`` is subtracted from the target
+    logit only; a soft label ``q`` subtracts ``q_c m_c`` from every logit
+    ``c`` (the same for one-hot ``q``). Device operations only; float32.
+
+    Args:
+        logits (torch.Tensor): ``(B, K)`` class scores.
+        soft_labels (torch.Tensor): ``(B, K)`` target probabilities.
+        margins (torch.Tensor): ``(K,)`` per-class margins.
+        scale (float): Logit scale ``s``. Defaults to 30.
+
+    Returns:
+        torch.Tensor: float32 ``(B, K)`` logits.
+    """
+    return scale * (logits.float() - soft_labels.float() * margins.float())
+
+
 def ldam_loss(logits: torch.Tensor,
               soft_labels: torch.Tensor,
               margins: torch.Tensor,
               scale: float = 30.0,
-              class_weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+              class_weight: Optional[torch.Tensor] = None,
+              sync_normalizer: bool = False) -> torch.Tensor:
     """LDAM cross entropy: ``CE(scale * (z - q * m), q)``, class weighted.
-
-    For a hard label ``y`` the margin ``m_y`` is subtracted from the target
-    logit only; a soft label ``q`` subtracts ``q_c m_c`` from every logit
-    ``c`` (the same for one-hot ``q``).
 
     Args:
         logits (torch.Tensor): ``(B, K)`` class scores.
@@ -43,13 +62,17 @@ def ldam_loss(logits: torch.Tensor,
         margins (torch.Tensor): ``(K,)`` per-class margins.
         scale (float): Logit scale ``s``. Defaults to 30.
         class_weight (torch.Tensor, optional): ``(K,)`` per-class weights.
+        sync_normalizer (bool): Average the weight sum over DDP ranks
+            (see :func:`~brl_mm.models.losses.functional.weighted_mean`).
+            Defaults to False.
 
     Returns:
-        torch.Tensor: The scalar loss (float32).
+        torch.Tensor: The scalar LDAM loss (float32).
     """
-    adjusted = logits.float() - soft_labels.float() * margins.float()
-    return weighted_soft_cross_entropy(scale * adjusted, soft_labels,
-                                       class_weight)
+    return weighted_soft_cross_entropy(ldam_logits(logits, soft_labels,
+                                                   margins, scale),
+                                       soft_labels, class_weight,
+                                       sync_normalizer)
 
 
 @MODELS.register_module()
@@ -75,6 +98,12 @@ class LDAMLoss(TwoStageLoss):
         loss_weight (float): Factor on the loss. Defaults to 1.0.
     """
 
+    balanced_form = 'LDAM margins, class-balanced (DRW) weights'
+
+    def unbalanced_form(self) -> str:
+        """LDAM-DRW's stage 1: margins, no re-weighting."""
+        return 'LDAM margins, unweighted'
+
     def __init__(self,
                  max_margin: float = 0.5,
                  scale: float = 30.0,
@@ -98,11 +127,11 @@ class LDAMLoss(TwoStageLoss):
         """The DRW (class-balanced) weights of ``counts``."""
         return class_balanced_weight(counts, self.drw_beta)
 
-    def compute_loss(self, logits: torch.Tensor,
-                     soft_labels: torch.Tensor) -> torch.Tensor:
+    def adjust_logits(self, logits: torch.Tensor,
+                      soft_labels: torch.Tensor) -> torch.Tensor:
+        """LDAM's margin-adjusted, scaled logits (both stages)."""
         margins = ldam_margins(self.class_counts, self.max_margin)
-        return ldam_loss(logits, soft_labels, margins, self.scale,
-                         self.class_weight)
+        return ldam_logits(logits, soft_labels, margins, self.scale)
 
     def extra_repr(self) -> str:
         return (f'max_margin={self.max_margin}, scale={self.scale}, '

@@ -9,27 +9,49 @@ from .functional import CountsLike, weighted_soft_cross_entropy
 from .two_stage_loss import TwoStageLoss
 
 
+def logit_adjusted_logits(logits: torch.Tensor, counts: torch.Tensor,
+                          tau: float = 1.0) -> torch.Tensor:
+    """``z + tau * log(prior)`` with ``prior = n / sum(n)``.
+
+    Device operations only; float32.
+
+    Args:
+        logits (torch.Tensor): ``(B, K)`` class scores.
+        counts (torch.Tensor): ``(K,)`` positive class counts.
+        tau (float): Adjustment strength. Defaults to 1 (balanced softmax).
+
+    Returns:
+        torch.Tensor: float32 ``(B, K)`` logits.
+    """
+    counts = counts.float()
+    log_prior = (counts / counts.sum()).log()
+    return logits.float() + tau * log_prior
+
+
 def logit_adjusted_cross_entropy(logits: torch.Tensor,
                                  soft_labels: torch.Tensor,
                                  counts: torch.Tensor,
-                                 tau: float = 1.0) -> torch.Tensor:
+                                 tau: float = 1.0,
+                                 sync_normalizer: bool = False
+                                 ) -> torch.Tensor:
     """Cross entropy of ``z + tau * log(prior)``, ``prior = n / sum(n)``.
-
-    Device operations only; float32.
 
     Args:
         logits (torch.Tensor): ``(B, K)`` class scores.
         soft_labels (torch.Tensor): ``(B, K)`` target probabilities.
         counts (torch.Tensor): ``(K,)`` positive class counts.
         tau (float): Adjustment strength. Defaults to 1 (balanced softmax).
+        sync_normalizer (bool): See
+            :func:`~brl_mm.models.losses.functional.weighted_mean`.
+            Defaults to False.
 
     Returns:
         torch.Tensor: The scalar loss (float32).
     """
-    counts = counts.float()
-    log_prior = (counts / counts.sum()).log()
-    return weighted_soft_cross_entropy(logits.float() + tau * log_prior,
-                                       soft_labels)
+    return weighted_soft_cross_entropy(
+        logit_adjusted_logits(logits, counts, tau),
+        soft_labels,
+        sync_normalizer=sync_normalizer)
 
 
 @MODELS.register_module()
@@ -51,6 +73,8 @@ class LogitAdjustedLoss(TwoStageLoss):
         loss_weight (float): Factor on the loss. Defaults to 1.0.
     """
 
+    balanced_form = 'logit-adjusted cross entropy (balanced softmax at tau=1)'
+
     def __init__(self,
                  tau: float = 1.0,
                  two_stage: bool = False,
@@ -61,11 +85,12 @@ class LogitAdjustedLoss(TwoStageLoss):
                          class_counts=class_counts,
                          loss_weight=loss_weight)
 
-    def compute_loss(self, logits: torch.Tensor,
-                     soft_labels: torch.Tensor) -> torch.Tensor:
-        tau = self.tau if self.balanced else 0.0
-        return logit_adjusted_cross_entropy(logits, soft_labels,
-                                            self.class_counts, tau)
+    def adjust_logits(self, logits: torch.Tensor,
+                      soft_labels: torch.Tensor) -> torch.Tensor:
+        """``z + tau * log(prior)`` when balanced, ``z`` otherwise."""
+        if not self.balanced:
+            return logits
+        return logit_adjusted_logits(logits, self.class_counts, self.tau)
 
     def extra_repr(self) -> str:
         return f'tau={self.tau}, ' + super().extra_repr()

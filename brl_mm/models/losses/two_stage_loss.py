@@ -5,8 +5,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .functional import (CountsLike, as_soft_labels, validate_class_counts,
-                         weighted_soft_cross_entropy)
+from .functional import (CountsLike, LossTerms, as_soft_labels,
+                         soft_cross_entropy_terms, validate_class_counts,
+                         weighted_mean)
 
 
 class TwoStageLoss(nn.Module):
@@ -23,7 +24,14 @@ class TwoStageLoss(nn.Module):
 
     Subclasses define the *balanced* form of the loss (``two_stage=False``
     uses it throughout; ``two_stage=True`` uses it in stage 2 only, and plain
-    cross entropy, or the subclass's stage-1 form, in stage 1).
+    cross entropy, or the subclass's stage-1 form, in stage 1) through
+    :meth:`balanced_class_weight` (per-class weights), :meth:`adjust_logits`
+    (logit adjustment / margins) or :meth:`loss_terms` (per-sample terms and
+    their weights). The base reduces the terms once, in :meth:`forward`:
+    ``sum(terms) / sum(weights)``, where in training the normalizer is the
+    mean over the ranks of a DDP run (one all-reduce, no host sync), so a
+    2-process run updates the model as the 1-process run on the same global
+    batch, for every subclass.
 
     State lives in persistent float32 buffers, so checkpoints carry it and
     ``SyncBuffersHook`` can all-reduce it: ``class_counts`` ``(K,)``,
@@ -41,6 +49,8 @@ class TwoStageLoss(nn.Module):
     """
 
     requires_class_counts = True
+    #: What the balanced form computes, for the stage log.
+    balanced_form = 'class-weighted cross entropy'
 
     def __init__(self,
                  two_stage: bool = True,
@@ -80,6 +90,33 @@ class TwoStageLoss(nn.Module):
         self._stage = int(stage)
         self.stage.fill_(float(stage))
         self._refresh_class_weight()
+
+    def describe_stage(self, stage: int) -> str:
+        """What the loss computes in ``stage`` (for the stage log).
+
+        Args:
+            stage (int): 1 or 2.
+
+        Returns:
+            str: E.g. ``'plain cross entropy'`` or ``'action-aware weighted
+            cross entropy, class weights 0.62..1.9'``.
+        """
+        if self.two_stage and stage < 2:
+            return self.unbalanced_form()
+        text = self.balanced_form
+        if not self.two_stage:
+            text += ' (from the first epoch; the stage changes nothing)'
+        if self.has_class_counts:
+            counts = self.class_counts.detach().cpu().double().numpy()
+            weight = self.balanced_class_weight(counts)
+            if not np.allclose(weight, weight[0]):
+                text += (f', class weights {weight.min():.4g}..'
+                         f'{weight.max():.4g}')
+        return text
+
+    def unbalanced_form(self) -> str:
+        """What a two-stage loss computes in stage 1."""
+        return 'plain cross entropy'
 
     # ------------------------------------------------------------ queries
     @property
@@ -142,21 +179,48 @@ class TwoStageLoss(nn.Module):
                 f'{num_classes}: make model.cls_head.num_classes match the '
                 'training dataset.')
         soft_labels = as_soft_labels(label, num_classes)
-        return self.loss_weight * self.compute_loss(cls_score.float(),
-                                                    soft_labels)
+        terms = self.loss_terms(cls_score.float(), soft_labels)
+        # In training under DDP the normalizer is the mean over ranks, so
+        # that the update equals the 1-process weighted mean of the global
+        # batch; evaluation (no grad) keeps this rank's own normalizer.
+        sync = self.training and torch.is_grad_enabled()
+        return self.loss_weight * weighted_mean(*terms, sync_normalizer=sync)
 
-    def compute_loss(self, logits: torch.Tensor,
-                     soft_labels: torch.Tensor) -> torch.Tensor:
-        """The loss on float32 ``logits`` and ``(B, K)`` ``soft_labels``.
+    def adjust_logits(self, logits: torch.Tensor,
+                      soft_labels: torch.Tensor) -> torch.Tensor:
+        """The logits the cross entropy of :meth:`loss_terms` sees.
 
-        Defaults to the cross entropy weighted by the current
-        ``class_weight``; in training under DDP its normalizer is the mean
-        over ranks, so that the update equals the 1-process weighted mean of
-        the global batch. Subclasses override it with device operations only.
+        The identity by default; margin and logit-adjusted losses override
+        it (device operations only).
+
+        Args:
+            logits (torch.Tensor): float32 ``(B, K)`` class scores.
+            soft_labels (torch.Tensor): float32 ``(B, K)`` targets.
+
+        Returns:
+            torch.Tensor: float32 ``(B, K)`` logits.
         """
-        return weighted_soft_cross_entropy(
-            logits, soft_labels, self.class_weight,
-            sync_normalizer=self.training and torch.is_grad_enabled())
+        return logits
+
+    def loss_terms(self, logits: torch.Tensor,
+                   soft_labels: torch.Tensor) -> LossTerms:
+        """Per-sample terms and weights of the loss, before the reduction.
+
+        Defaults to the soft cross entropy of :meth:`adjust_logits` weighted
+        by the current ``class_weight``: ``terms_i = sum_c q_ic w_c
+        (-log p_ic)``, ``weights_i = sum_c q_ic w_c``. Subclasses override it
+        with device operations only.
+
+        Args:
+            logits (torch.Tensor): float32 ``(B, K)`` class scores.
+            soft_labels (torch.Tensor): float32 ``(B, K)`` targets.
+
+        Returns:
+            LossTerms: ``(B,)`` (or ``(G, B)``) terms and weights.
+        """
+        return soft_cross_entropy_terms(
+            self.adjust_logits(logits, soft_labels), soft_labels,
+            self.class_weight)
 
     # ------------------------------------------------------------ internals
     def _refresh_class_weight(self) -> None:

@@ -1,5 +1,6 @@
-# ST-GCN++ as in BRL and mmaction2 (spec section 4). Children set
-# model.cls_head.num_classes and, for other skeletons, the graph layout.
+# ST-GCN++ as in BRL and mmaction2 (spec section 4), with mmaction2's stock
+# GCNHead: the model of the baselines. Children set model.cls_head.num_classes
+# and, for other skeletons, the graph layout.
 model = dict(
     type='RecognizerGCN',
     backbone=dict(
@@ -8,5 +9,5 @@ model = dict(
         gcn_with_res=True,
         tcn_type='mstcn',
         graph_cfg=dict(layout='nturgb+d', mode='spatial')),
-    # mmaction's GCNHead (same weights and loss) minus its per-step host sync
-    cls_head=dict(type='SyncFreeGCNHead', num_classes=60, in_channels=256))
+    data_preprocessor=dict(type='ActionDataPreprocessor'),
+    cls_head=dict(type='GCNHead', num_classes=60, in_channels=256))

@@ -4,6 +4,8 @@
 # - DetachedScheduleHook (in default_runtime.py): hands both the training
 #   class counts and switches to stage 2 for the last 20% of the epochs
 #   (epoch 19 of 24, as BRL).
+# The head is SyncFreeGCNHead, a fast-path stand-in: mmaction's GCNHead (same
+# weights and loss) minus its per-step host sync.
 # Children set num_classes in the head and the blending (and the layout of
 # the blending and the graph for other skeletons).
 _base_ = './stgcnpp.py'
@@ -13,4 +15,5 @@ model = dict(
         type='ActionDataPreprocessor',
         blending=dict(
             type='RebalancedPartialMix', num_classes=60, layout='nturgb+d')),
-    cls_head=dict(loss_cls=dict(type='ActionAwareLoss')))
+    cls_head=dict(
+        type='SyncFreeGCNHead', loss_cls=dict(type='ActionAwareLoss')))

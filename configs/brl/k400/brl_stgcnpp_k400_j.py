@@ -7,17 +7,12 @@ _base_ = [
     '../../_base_/models/stgcnpp_brl.py',
     '../../_base_/datasets/k400_lt_2d.py',
     '../../_base_/schedules/sgd_cosine_150e.py',
-    '../../_base_/default_runtime.py',
+    '../../_base_/k400_runtime.py',
 ]
 
+num_classes = 400
 model = dict(
     data_preprocessor=dict(
-        blending=dict(num_classes={{_base_.num_classes}}, layout='coco')),
+        blending=dict(num_classes=num_classes, layout='coco')),
     backbone=dict(graph_cfg=dict(layout='coco')),
-    cls_head=dict(num_classes={{_base_.num_classes}}))
-train_dataloader = dict(batch_size=64)
-auto_scale_lr = dict(base_batch_size=256)
-custom_hooks = [
-    dict(h, switch_epoch=130) if h['type'] == 'DetachedScheduleHook' else h
-    for h in _base_.custom_hooks
-]
+    cls_head=dict(num_classes=num_classes))

@@ -2,11 +2,33 @@
 # implementation; mmaction2 1.2.0's wheel lacks it) backbone instead of
 # ST-GCN++: same data, STAE, mixup, DAA and schedule; GCNHead in_channels
 # 384.
-_base_ = './brl_stgcnpp_ntu60-xsub-lt100_j.py'
+_base_ = [
+    '../../_base_/models/stgcnpp_brl.py',
+    '../../_base_/datasets/ntu60_xsub_lt_3d.py',
+    '../../_base_/schedules/sgd_cosine_24e.py',
+    '../../_base_/default_runtime.py',
+]
 
+num_classes = 60
+ann_file = 'data/skeleton/ntu60_3danno.pkl'
+train_split, test_split = 'xsub_train', 'xsub_val'
+lt_split_file = 'NTU60_xsub_exp_100'
 model = dict(
+    data_preprocessor=dict(blending=dict(num_classes=num_classes)),
+    # _delete_: this backbone replaces ST-GCN++'s instead of merging into it
     backbone=dict(
         _delete_=True,
         type='MSG3D',
         graph_cfg=dict(layout='nturgb+d', mode='binary_adj')),
-    cls_head=dict(in_channels=384))
+    cls_head=dict(num_classes=num_classes, in_channels=384))
+train_dataloader = dict(
+    dataset=dict(
+        dataset=dict(
+            ann_file=ann_file,
+            num_classes=num_classes,
+            split=train_split,
+            lt_split_file=lt_split_file)))
+val_dataloader = dict(
+    dataset=dict(ann_file=ann_file, num_classes=num_classes, split=test_split))
+test_dataloader = dict(
+    dataset=dict(ann_file=ann_file, num_classes=num_classes, split=test_split))

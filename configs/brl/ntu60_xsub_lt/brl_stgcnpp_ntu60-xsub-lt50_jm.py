@@ -1,6 +1,28 @@
-# BRL (ST-GCN++) on NTU60-LT X-Sub, IF=50, joint motion stream: the IF=100
-# config with the official NTU60_xsub_exp_50 list.
-_base_ = './brl_stgcnpp_ntu60-xsub-lt100_jm.py'
+# BRL (ST-GCN++) on NTU60-LT X-Sub, IF=50, joint motion stream: mmaction's
+# NTU60 3D pickle (60 classes), the official NTU60_xsub_exp_50 training list,
+# test on the full xsub_val split.
+_base_ = [
+    '../../_base_/models/stgcnpp_brl.py',
+    '../../_base_/datasets/streams/ntu_jm.py',
+    '../../_base_/schedules/sgd_cosine_24e.py',
+    '../../_base_/default_runtime.py',
+]
 
+num_classes = 60
+ann_file = 'data/skeleton/ntu60_3danno.pkl'
+train_split, test_split = 'xsub_train', 'xsub_val'
+lt_split_file = 'NTU60_xsub_exp_50'
+model = dict(
+    data_preprocessor=dict(blending=dict(num_classes=num_classes)),
+    cls_head=dict(num_classes=num_classes))
 train_dataloader = dict(
-    dataset=dict(dataset=dict(lt_split_file='NTU60_xsub_exp_50')))
+    dataset=dict(
+        dataset=dict(
+            ann_file=ann_file,
+            num_classes=num_classes,
+            split=train_split,
+            lt_split_file=lt_split_file)))
+val_dataloader = dict(
+    dataset=dict(ann_file=ann_file, num_classes=num_classes, split=test_split))
+test_dataloader = dict(
+    dataset=dict(ann_file=ann_file, num_classes=num_classes, split=test_split))

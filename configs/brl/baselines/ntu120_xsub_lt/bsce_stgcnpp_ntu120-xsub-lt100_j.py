@@ -1,5 +1,39 @@
-# Baseline on NTU120-LT X-Sub, IF=100, joint stream: the CE baseline with
-# balanced softmax (logit-adjusted cross entropy, tau 1) throughout.
-_base_ = './ce_stgcnpp_ntu120-xsub-lt100_j.py'
+# NTU120-LT X-Sub, IF=100, joint stream baseline: BRL's data, schedule and
+# runtime (the bases of
+# configs/brl/ntu120_xsub_lt/brl_stgcnpp_ntu120-xsub-lt100_j.py) without BRL's
+# parts: no STAE (the dataset base's stock_train_pipeline), no rebalanced
+# mixup, balanced softmax (logit-adjusted cross entropy, tau 1) throughout
+# instead of the action-aware loss. Stock mmaction2 parts: ST-GCN++ with
+# GCNHead (models/stgcnpp.py), PreNormalize3D and UniformSampleFrames. From the
+# shared bases come compact_collate (the loaders; pseudo_collate's batches, bit
+# for bit) and WarmNormalizeCacheHook (default_runtime.py; nothing to warm
+# without CachedPreNormalize3D); DetachedScheduleHook hands the training class
+# counts to the loss and LongTailMetric and switches the two-stage losses at
+# the DAA epoch of BRL.
+_base_ = [
+    '../../../_base_/models/stgcnpp.py',
+    '../../../_base_/datasets/ntu60_xsub_lt_3d.py',
+    '../../../_base_/schedules/sgd_cosine_24e.py',
+    '../../../_base_/default_runtime.py',
+]
 
-model = dict(cls_head=dict(loss_cls=dict(_delete_=True, type='BalancedSoftmaxLoss')))
+num_classes = 120
+ann_file = 'data/skeleton/ntu120_3danno.pkl'
+train_split, test_split = 'xsub_train', 'xsub_val'
+lt_split_file = 'NTU120_xsub_exp_100'
+model = dict(
+    cls_head=dict(
+        num_classes=num_classes,
+        loss_cls=dict(type='BalancedSoftmaxLoss')))
+train_dataloader = dict(
+    dataset=dict(
+        dataset=dict(
+            ann_file=ann_file,
+            num_classes=num_classes,
+            split=train_split,
+            lt_split_file=lt_split_file,
+            pipeline=_base_.stock_train_pipeline)))
+val_dataloader = dict(
+    dataset=dict(ann_file=ann_file, num_classes=num_classes, split=test_split))
+test_dataloader = dict(
+    dataset=dict(ann_file=ann_file, num_classes=num_classes, split=test_split))

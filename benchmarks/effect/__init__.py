@@ -1,0 +1,2 @@
+"""The effect benchmark behind ``benchmarks/lt_effect.py``: experiments,
+runner, report."""

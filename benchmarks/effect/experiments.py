@@ -1,0 +1,306 @@
+"""The effect benchmark's experiments: the methods as overrides of the
+repository's BRL config, the sizes, the data, and the config of one run."""
+import copy
+import hashlib
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from brl_mm.utils import load_config
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+BRL_CONFIGS = {
+    'cpu': osp.join(REPO, 'configs/brl/synthetic_lt_cpu.py'),
+    'quick': osp.join(REPO, 'configs/brl/synthetic_lt_cpu.py'),
+    'demo': osp.join(REPO, 'configs/brl/synthetic_lt_cpu.py'),
+    'full': osp.join(REPO, 'configs/brl/synthetic_lt.py'),
+}
+
+#: Model / schedule size per mode. ``None`` keeps the config's value.
+#: ``cpu`` is the default: ST-GCN++ at width 8 with 6 stages (widening and
+#: downsampling at stages 3 and 5), 16-frame clips, 5 epochs over the
+#: training set (DAA stage 2 = the last epoch, 20%), batch 16 with the
+#: config's learning rate, single-clip test. 46-90 s per run measured with
+#: two runs in parallel on a shared, loaded 2-core VM (docs/benchmarks.md).
+#: ``demo`` is the model and schedule of configs/brl/synthetic_lt_cpu.py,
+#: the README's demo (width 32, 10 stages, T=64, 8 epochs), tested with the
+#: config's 10-clip ``test_pipeline`` (the demo itself validates 1 clip);
+#: 21-26 min per run with two runs in parallel, one thread each, on 2 cores.
+#: ``full`` is configs/brl/synthetic_lt.py as is (24 epochs x 5 repeats,
+#: 10-clip test).
+SIZES: Dict[str, Dict] = {
+    'cpu': dict(base_channels=8, num_stages=6, inflate_stages=[3, 5],
+                clip_len=16, max_epochs=5, times=None, test_clips=1),
+    'quick': dict(base_channels=8, num_stages=3, inflate_stages=[2, 3],
+                  clip_len=8, max_epochs=2, times=1, test_clips=1),
+    'demo': dict(base_channels=None, num_stages=None, inflate_stages=None,
+                 clip_len=None, max_epochs=None, times=None,
+                 test_clips=None),
+    'full': dict(base_channels=None, num_stages=None, inflate_stages=None,
+                 clip_len=None, max_epochs=None, times=None,
+                 test_clips=None),
+}
+
+#: Data size per mode: arguments of generate_synthetic_lt besides the IF.
+#: Only ``quick`` shrinks the data (for the smoke test); the benchmark runs on
+#: the generator's defaults.
+DATA_SIZES: Dict[str, Dict] = {
+    'cpu': dict(),
+    'demo': dict(),
+    'full': dict(),
+    'quick': dict(num_classes=4, n_max=100, val_per_class=4, train_subjects=6,
+                  val_subjects=4),
+}
+
+_CE = dict(blending=False, loss=dict(type='CrossEntropyLoss'))
+#: name -> (description, overrides of the BRL config). Keys: ``stae``
+#: (RandomScale/RandomRot/SpatialFlip in the train pipeline), ``temporal``
+#: (TemporalReverse probability, 0 = off), ``blending`` (keep BRL's
+#: rebalanced partial mixup), ``loss`` (replaces cls_head.loss_cls; absent =
+#: BRL's ActionAwareLoss), ``stream`` (input modality), ``lr_scale``
+#: (multiplies the optimizer's learning rate).
+METHODS: Dict[str, Tuple[str, Dict]] = {
+    'ce': ('plain CE (stock pipeline)', dict(_CE, stae=False)),
+    'ce_stae': ('CE + STAE transforms', dict(_CE, stae=True)),
+    'ce_stae_mix': ('CE + STAE + rebalanced partial mixup',
+                    dict(_CE, stae=True, blending=True)),
+    'brl': ('BRL (STAE + mixup + DAA), joint', dict()),
+    'brl_tr': ('BRL + TemporalReverse(p=0.5)', dict(temporal=0.5)),
+    'cb': ('class-balanced CE, DRW (beta 0.9999)',
+           dict(_CE, stae=False, loss=dict(type='ClassBalancedLoss'))),
+    'focal': ('focal (gamma 2), two-stage',
+              dict(_CE, stae=False, loss=dict(type='FocalLoss'))),
+    'ldam_drw': ('LDAM-DRW',
+                 dict(_CE, stae=False, loss=dict(type='LDAMLoss'))),
+    'bsm': ('balanced softmax',
+            dict(_CE, stae=False, loss=dict(type='BalancedSoftmaxLoss'))),
+    # diagnostics (not in the default run): the AA weights from epoch 1
+    'brl_aa_all': ('BRL, AA weights in every epoch (no DAA detachment)',
+                   dict(loss=dict(type='ActionAwareLoss', two_stage=False))),
+    # LDAM scales the logits by s=30, meant for a cosine head; on the linear
+    # GCN head that multiplies the effective learning rate by about 30
+    'ldam_drw_lr30': ('LDAM-DRW, learning rate / 30',
+                      dict(_CE, stae=False, loss=dict(type='LDAMLoss'),
+                           lr_scale=1 / 30)),
+    # BRL's other streams (for the 2s / 4s / 6s fusions)
+    'brl_b': ('BRL, bone', dict(stream='b')),
+    'brl_k': ('BRL, skip bone', dict(stream='k')),
+    'brl_jm': ('BRL, joint motion', dict(stream='jm')),
+    'brl_bm': ('BRL, bone motion', dict(stream='bm')),
+    'brl_km': ('BRL, skip motion', dict(stream='km')),
+}
+#: The methods of the main table (the streams only feed the fusions).
+TABLE_METHODS = ('ce', 'ce_stae', 'ce_stae_mix', 'brl', 'brl_tr', 'cb',
+                 'focal', 'ldam_drw', 'bsm')
+#: Diagnostic variants, reported after the main rows when they were run.
+DIAGNOSTIC_METHODS = ('brl_aa_all', 'ldam_drw_lr30')
+#: BRL stream -> method name.
+STREAM_METHODS = {'j': 'brl', 'b': 'brl_b', 'k': 'brl_k', 'jm': 'brl_jm',
+                  'bm': 'brl_bm', 'km': 'brl_km'}
+FUSIONS = ('2s', '4s', '6s')
+METRICS = ('top1', 'mean_class', 'many', 'medium', 'few')
+#: Reported columns: METRICS plus ``tail``, the mean accuracy of the rarest
+#: quarter of the classes (5 of 20), which stays defined when the few group
+#: (< 20 samples) is empty, as at IF=10 with n_max 200.
+REPORT_METRICS = METRICS + ('tail', )
+TAIL_SHARE = 0.25
+DEFAULT_OUT = osp.join('work_dirs', 'lt_effect')
+
+
+# ------------------------------------------------------------ configs
+def data_file(out: str, imbalance_factor: float, mode: str) -> str:
+    """Path of the synthetic pickle of one IF (generated on demand)."""
+    tag = f'{imbalance_factor:g}'
+    suffix = '_quick' if DATA_SIZES[mode] else ''
+    return osp.join(out, 'data', f'synthetic_lt_if{tag}{suffix}.pkl')
+
+
+def ensure_data(out: str, imbalance_factor: float, mode: str) -> str:
+    """Generate the dataset of one IF unless it exists; return its path."""
+    path = data_file(out, imbalance_factor, mode)
+    if not osp.exists(path):
+        from brl_mm.datasets.synthetic import generate_synthetic_lt
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        tmp = path + f'.tmp{os.getpid()}.pkl'
+        generate_synthetic_lt(tmp, imbalance_factor=imbalance_factor,
+                              **DATA_SIZES[mode])
+        os.replace(tmp, path)
+    return path
+
+
+_SAMPLERS = ('UniformSampleFrames', 'FastUniformSampleFrames')
+_FEATURES = ('GenSkeFeat', 'GenSkeFeatK')
+
+
+def _adapt(pipeline: Sequence[Dict], stream: str, clip_len: int,
+           num_clips: Optional[int] = None) -> List[Dict]:
+    """A config pipeline with another stream, clip length and clip count.
+
+    GenSkeFeatK is mmaction's GenSkeFeat plus k / km (identical arrays for
+    j, b, jm, bm), so every stream uses it.
+    """
+    steps = []
+    for step in copy.deepcopy(list(pipeline)):
+        if step['type'] == 'PreNormalize3D':  # bit-identical, cached
+            step = dict(step, type='CachedPreNormalize3D')
+        elif step['type'] in _FEATURES:
+            step = dict(step, type='GenSkeFeatK', feats=[stream])
+        elif step['type'] in _SAMPLERS:
+            step['clip_len'] = clip_len
+            if num_clips is not None:
+                step['num_clips'] = num_clips
+        steps.append(step)
+    return steps
+
+
+def _pipelines(cfg, method: Dict, clip_len: int,
+               test_clips: Optional[int]) -> Tuple[List, List]:
+    """Train and test pipelines of a method, from the config's own
+    ``train_pipeline`` (STAE), ``stock_train_pipeline`` and
+    ``test_pipeline``."""
+    stream = method.get('stream', 'j')
+    base = cfg.train_pipeline if method.get('stae', True) else \
+        cfg.stock_train_pipeline
+    train = _adapt(base, stream, clip_len)
+    if method.get('temporal', 0):
+        at = [s['type'] for s in train].index('GenSkeFeatK')
+        train.insert(at, dict(type='TemporalReverse', p=method['temporal']))
+    test = _adapt(cfg.test_pipeline, stream, clip_len, test_clips)
+    return train, test
+
+
+def build_config(method_name: str, mode: str, ann_file: str, seed: int,
+                 work_dir: str, dump_file: Optional[str] = None):
+    """The mmengine Config of one run.
+
+    Args:
+        method_name (str): A key of :data:`METHODS`.
+        mode (str): A key of :data:`SIZES` (``cpu``, ``quick``, ``demo``,
+            ``full``).
+        ann_file (str): The synthetic pickle.
+        seed (int): Random seed of the run.
+        work_dir (str): The run's work dir.
+        dump_file (str, optional): Per-sample test dump (``DumpResults``).
+
+    Returns:
+        mmengine.Config: Ready for ``Runner.from_cfg``.
+    """
+    import brl_mm  # noqa: F401  (registration, compat shims)
+
+    method = METHODS[method_name][1]
+    size = SIZES[mode]
+    cfg = load_config(BRL_CONFIGS[mode])
+    num_classes = _num_classes(ann_file)
+    model = cfg.model
+    backbone = model.backbone
+    for key in ('base_channels', 'num_stages', 'inflate_stages'):
+        if size[key] is not None:
+            backbone[key] = copy.deepcopy(size[key])
+    if size['inflate_stages'] is not None:  # downsample where it widens
+        backbone.down_stages = copy.deepcopy(size['inflate_stages'])
+    # ST-GCN++ doubles the width at each of its inflate stages (2 by default)
+    inflate = len(backbone.get('inflate_stages', [5, 8]))
+    ratio = backbone.get('ch_ratio', 2)
+    model.cls_head.in_channels = backbone.get('base_channels', 64) * ratio**inflate
+    model.cls_head.num_classes = num_classes
+    if method.get('blending', True):
+        model.data_preprocessor.blending.num_classes = num_classes
+    else:
+        model.data_preprocessor = dict(type='ActionDataPreprocessor')
+    if 'loss' in method:
+        model.cls_head.loss_cls = copy.deepcopy(method['loss'])
+    if 'lr_scale' in method:
+        cfg.optim_wrapper.optimizer.lr *= method['lr_scale']
+
+    clip_len = size['clip_len'] or cfg.clip_len
+    test_clips = size['test_clips']
+    train_pipeline, test_pipeline = _pipelines(cfg, method, clip_len,
+                                               test_clips)
+    train_loader = cfg.train_dataloader
+    if size['times'] is not None:
+        train_loader.dataset.times = size['times']
+    inner = train_loader.dataset.dataset
+    inner.update(ann_file=ann_file, num_classes=num_classes,
+                 pipeline=train_pipeline)
+    test_loader = cfg.test_dataloader
+    test_loader.dataset.update(ann_file=ann_file, num_classes=num_classes,
+                               pipeline=test_pipeline)
+    if mode != 'full':
+        test_loader.batch_size = 16
+        for loader in (train_loader, test_loader):
+            loader.update(num_workers=0, persistent_workers=False)
+        # No worker processes here, so the loader speed-ups do nothing: the
+        # warm-up would only move the (cached, bit-identical) normalization
+        # before epoch 1 and no batch is pickled. Leaving them out keeps the
+        # configs, hence the run hashes, of the measured runs.
+        cfg.custom_hooks = [h for h in cfg.custom_hooks
+                            if h['type'] != 'WarmNormalizeCacheHook']
+        for loader in (train_loader, test_loader):
+            if loader.get('collate_fn') == dict(type='compact_collate'):
+                loader.pop('collate_fn')
+
+    max_epochs = size['max_epochs'] or cfg.train_cfg.max_epochs
+    # No validation: the val split is the test split, and selecting a
+    # checkpoint on it would leak. The last epoch is tested.
+    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
+                         val_interval=max_epochs + 1)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    # same schedule shape as BRL: cosine to 0 over the run
+    cfg.param_scheduler = [
+        dict(type='CosineAnnealingLR', eta_min=0, T_max=max_epochs,
+             by_epoch=True, convert_to_iter_based=True)
+    ]
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook',
+                                        interval=max_epochs, max_keep_ckpts=1)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=50,
+                                    ignore_last=False)
+    evaluators = [dict(type='LongTailMetric', plot=False)]
+    if dump_file is not None:
+        evaluators.append(dict(type='DumpResults', out_file_path=dump_file))
+    cfg.test_evaluator = evaluators
+    cfg.randomness = dict(seed=int(seed))
+    cfg.work_dir = work_dir
+    cfg.env_cfg.dist_cfg = dict(backend='gloo')
+    return cfg
+
+
+_NUM_CLASSES_CACHE: Dict[str, int] = {}
+
+
+def _load_meta(ann_file: str) -> Dict:
+    import pickle
+    with open(ann_file, 'rb') as f:
+        data = pickle.load(f)
+    return data
+
+
+def _num_classes(ann_file: str) -> int:
+    if ann_file not in _NUM_CLASSES_CACHE:
+        _NUM_CLASSES_CACHE[ann_file] = len(train_counts_of(ann_file))
+    return _NUM_CLASSES_CACHE[ann_file]
+
+
+def train_counts_of(ann_file: str) -> List[int]:
+    """Training samples per class of a synthetic pickle (its xsub_train)."""
+    data = _load_meta(ann_file)
+    train = set(data['split']['xsub_train'])
+    labels = [a['label'] for a in data['annotations']
+              if a['frame_dir'] in train]
+    num_classes = len(data.get('classes') or []) or max(labels) + 1
+    return np.bincount(labels, minlength=num_classes).tolist()
+
+
+def config_hash(cfg, ann_file: str) -> str:
+    """Hash of everything that defines a run's result (not its paths)."""
+    text = copy.deepcopy(cfg)
+    text.work_dir = ''
+    text.test_evaluator = [e for e in text.test_evaluator
+                           if e['type'] != 'DumpResults']
+    h = hashlib.sha1(text.pretty_text.replace(ann_file, 'DATA').encode())
+    with open(ann_file, 'rb') as f:
+        h.update(hashlib.sha1(f.read()).digest())
+    return h.hexdigest()[:10]
+
+

@@ -1,0 +1,245 @@
+"""benchmarks/lt_effect.py: the effect benchmark's configs, aggregation,
+fusion rows, Markdown output and one tiny end-to-end run with resume."""
+import json
+import math
+import os
+import os.path as osp
+import pickle
+import sys
+
+import numpy as np
+import pytest
+
+from brl_mm.testing import REPO
+
+sys.path.insert(0, osp.join(REPO, 'benchmarks'))
+import lt_effect as L  # noqa: E402
+from effect import experiments as E  # noqa: E402
+from effect import report as R  # noqa: E402
+from effect import runner as N  # noqa: E402
+
+
+# ------------------------------------------------------------ aggregation
+def test_aggregate_hand_made_numbers():
+    stat = R.aggregate([0.5, 0.6, 0.7])
+    assert stat['mean'] == pytest.approx(0.6)
+    assert stat['std'] == pytest.approx(0.1)  # sample std (ddof=1)
+    assert (stat['min'], stat['max'], stat['n']) == (0.5, 0.7, 3)
+    # NaN (an empty shot group) and None are left out
+    stat = R.aggregate([0.2, float('nan'), None, 0.4])
+    assert stat['n'] == 2 and stat['mean'] == pytest.approx(0.3)
+    assert stat['std'] == pytest.approx(math.sqrt(0.02))
+    assert R.aggregate([0.25]) == dict(mean=0.25, std=0.0, min=0.25,
+                                       max=0.25, n=1)
+    empty = R.aggregate([float('nan')])
+    assert empty['n'] == 0 and math.isnan(empty['mean'])
+
+
+def test_tail_accuracy_takes_the_rarest_quarter():
+    counts = [100, 2, 50, 2, 7, 30, 1, 9]  # rarest 2 of 8: classes 6, 1
+    per_class = [1.0, 0.5, 1.0, 0.25, 0.0, 1.0, 0.0, 1.0]
+    assert R.tail_accuracy(per_class, counts) == pytest.approx(0.25)
+    assert R.tail_accuracy(per_class, counts, share=0.5) == pytest.approx(
+        (0.0 + 0.5 + 0.25 + 0.0) / 4)  # classes 6, 1, 3, 4
+
+
+def test_summarize_and_format_cells():
+    per_seed = [
+        dict(seed=0, top1=0.5, mean_class=0.4, many=0.9, medium=0.5,
+             few=0.1, tail=0.0, per_class=[1.0, 0.5, 0.0]),
+        dict(seed=1, top1=0.7, mean_class=0.6, many=1.0, medium=0.7,
+             few=0.3, tail=0.5, per_class=[0.0, 0.5, float('nan')]),
+    ]
+    row = R.summarize(per_seed)
+    assert row['seeds'] == [0, 1]
+    assert row['top1']['mean'] == pytest.approx(0.6)
+    assert row['few']['std'] == pytest.approx(math.sqrt(0.02))
+    assert row['per_class'] == pytest.approx([0.5, 0.5, 0.0])
+    assert R.format_cell(row['top1']) == '60.0 ± 14.1'
+    assert R.format_cell(R.aggregate([0.123])) == '12.3'
+    assert R.format_cell(R.aggregate([])) == 'n/a'
+
+
+def _write_dump(path, scores, labels, ids):
+    with open(path, 'wb') as f:
+        pickle.dump([dict(pred_score=s, gt_label=np.array([y]),
+                          frame_dir=i) for s, y, i in
+                     zip(scores, labels, ids)], f)
+
+
+def test_fusion_rows_are_the_weighted_stream_means(tmp_path):
+    rng = np.random.default_rng(0)
+    labels = np.array([0, 1, 2, 2])
+    ids = ['a', 'b', 'c', 'd']
+    counts = [150, 50, 5]
+    results, probs = {}, {}
+    for stream, method in E.STREAM_METHODS.items():
+        p = rng.dirichlet(np.ones(3), size=4)
+        probs[stream] = p
+        rdir = tmp_path / method
+        rdir.mkdir()
+        order = rng.permutation(4)  # fusion aligns by frame_dir
+        _write_dump(str(rdir / 'test_dump.pkl'), p[order], labels[order],
+                    [ids[i] for i in order])
+        results[method] = dict(run_dir=str(rdir), train_counts=counts,
+                               seed=3)
+    w = dict(j=2, b=2, k=2, jm=1, bm=1, km=1)
+    fused = sum(w[s] * probs[s] for s in w) / sum(w.values())
+    expected = R.metrics_of(fused, labels, counts)
+    got = R.fuse_seed(results, '6s')
+    assert got['method'] == 'brl_6s' and got['seed'] == 3
+    for key in ('top1', 'mean_class', 'many', 'medium', 'few', 'tail'):
+        assert got[key] == pytest.approx(expected[key])
+    two = R.metrics_of((probs['j'] + probs['b']) / 2, labels, counts)
+    assert R.fuse_seed(results, '2s')['top1'] == pytest.approx(two['top1'])
+    del results['brl_km']
+    assert R.fuse_seed(results, '6s') is None  # a stream is missing
+    assert R.fuse_seed(results, '4s') is not None
+
+
+def test_write_docs_replaces_only_its_block(tmp_path):
+    doc = tmp_path / 'bench.md'
+    doc.write_text('# Benchmarks\n\nother section\n')
+    R.write_docs(str(doc), 'table one\n')
+    text = doc.read_text()
+    assert text.startswith('# Benchmarks\n\nother section\n')
+    assert f'{R.DOC_BEGIN}\ntable one\n{R.DOC_END}' in text
+    doc.write_text(text + '\n## later section\n')
+    R.write_docs(str(doc), 'table two\n')
+    text = doc.read_text()
+    assert 'table one' not in text and 'table two' in text
+    assert text.count(R.DOC_BEGIN) == 1
+    assert text.endswith('## later section\n')
+
+
+# ------------------------------------------------------------ configs
+@pytest.fixture(scope='module')
+def tiny_data(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp('lt_effect'))
+    return out, E.ensure_data(out, 100, 'quick')
+
+
+def test_method_configs(tiny_data):
+    out, ann = tiny_data
+    counts = E.train_counts_of(ann)
+    assert len(counts) == 4 and counts[0] == 100 and min(counts) >= 1
+    cfgs = {m: E.build_config(m, 'cpu', ann, 0, '/tmp/unused')
+            for m in ('ce', 'ce_stae', 'ce_stae_mix', 'brl', 'brl_tr',
+                      'ldam_drw', 'brl_km', 'brl_aa_all')}
+
+    def steps(cfg):
+        return [s['type'] for s in cfg.train_dataloader.dataset.dataset
+                .pipeline]
+
+    stae = ['RandomScale', 'RandomRot', 'SpatialFlip']
+    # plain CE: stock pipeline, no blending, mmaction's CE, like
+    # configs/brl/baselines/synthetic_lt_ce_cpu.py
+    ce = cfgs['ce']
+    assert not set(stae) & set(steps(ce))
+    assert ce.model.data_preprocessor == dict(type='ActionDataPreprocessor')
+    assert ce.model.cls_head.loss_cls == dict(type='CrossEntropyLoss')
+    assert set(stae) <= set(steps(cfgs['ce_stae']))
+    assert 'blending' not in cfgs['ce_stae'].model.data_preprocessor
+    mix = cfgs['ce_stae_mix'].model
+    assert mix.data_preprocessor.blending.type == 'RebalancedPartialMix'
+    assert mix.data_preprocessor.blending.num_classes == 4
+    assert mix.cls_head.loss_cls.type == 'CrossEntropyLoss'
+    brl = cfgs['brl']
+    assert brl.model.cls_head.loss_cls.type == 'ActionAwareLoss'
+    assert brl.model.cls_head.num_classes == 4
+    assert 'TemporalReverse' not in steps(brl)
+    tr = steps(cfgs['brl_tr'])
+    assert tr.index('TemporalReverse') == tr.index('GenSkeFeatK') - 1
+    assert cfgs['ldam_drw'].model.cls_head.loss_cls.type == 'LDAMLoss'
+    assert cfgs['brl_aa_all'].model.cls_head.loss_cls == dict(
+        type='ActionAwareLoss', two_stage=False)
+    km = cfgs['brl_km']
+    feats = [s for s in km.train_dataloader.dataset.dataset.pipeline +
+             km.test_dataloader.dataset.pipeline
+             if s['type'] == 'GenSkeFeatK']
+    assert [s['feats'] for s in feats] == [['km'], ['km']]
+    # reduced size: ST-GCN++ with 6 stages at width 8 -> head in_channels 32
+    assert brl.model.backbone.base_channels == 8
+    assert brl.model.backbone.num_stages == 6
+    assert brl.model.cls_head.in_channels == 32
+    assert brl.train_cfg.max_epochs == E.SIZES['cpu']['max_epochs']
+    assert brl.val_dataloader is None  # no model selection on the test set
+    samplers = [s for s in brl.test_dataloader.dataset.pipeline
+                if 'clip_len' in s]
+    assert samplers[0]['clip_len'] == 16 and samplers[0]['num_clips'] == 1
+
+
+def test_full_size_variant(tiny_data, tmp_path):
+    """``--full`` (the GPU variant) is configs/brl/synthetic_lt.py as is:
+    full ST-GCN++ width, 24 epochs over a 5x repeat, 10-clip test, loader
+    workers and the cache warm-up kept; its Runner builds."""
+    from mmengine.runner import Runner
+    _, ann = tiny_data
+    cfg = E.build_config('brl', 'full', ann, 0, str(tmp_path))
+    assert cfg.model.backbone.get('base_channels', 64) == 64
+    assert cfg.model.cls_head.in_channels == 256
+    assert cfg.train_cfg.max_epochs == 24
+    assert cfg.train_dataloader.dataset.times == 5
+    assert cfg.train_dataloader.num_workers > 0
+    assert 'WarmNormalizeCacheHook' in [h['type'] for h in cfg.custom_hooks]
+    samplers = [s for s in cfg.test_dataloader.dataset.pipeline
+                if 'clip_len' in s]
+    assert samplers[0]['num_clips'] == 10
+    cpu = E.build_config('brl', 'cpu', ann, 0, str(tmp_path))
+    assert 'WarmNormalizeCacheHook' not in [h['type']
+                                            for h in cpu.custom_hooks]
+    runner = Runner.from_cfg(cfg)
+    assert runner.max_epochs == 24
+
+
+def test_config_hash_keys_the_run(tiny_data):
+    out, ann = tiny_data
+
+    def digest(method, seed):
+        return E.config_hash(
+            E.build_config(method, 'cpu', ann, seed, '/a'), ann)
+
+    assert digest('brl', 0) == digest('brl', 0)
+    # the work dir / dump path are not part of the key
+    assert E.config_hash(E.build_config('brl', 'cpu', ann, 0, '/b', '/b/d'),
+                         ann) == digest('brl', 0)
+    assert len({digest('brl', 0), digest('brl', 1), digest('ce', 0),
+                digest('brl_tr', 0)}) == 4
+
+
+# ------------------------------------------------------------ end to end
+@pytest.mark.slow
+def test_quick_run_resume_fusion_and_docs(tmp_path, capsys):
+    out = str(tmp_path / 'out')
+    doc = tmp_path / 'benchmarks.md'
+    doc.write_text('# Benchmarks\n')
+    argv = ['--quick', '--seeds', '0', '--ifs', '100', '--methods', 'ce',
+            'brl', 'brl_b', '--jobs', '2', '--out', out, '--docs', str(doc)]
+    assert L.main(argv) == 0
+    first = capsys.readouterr().out
+    assert '3 runs to train' in first
+    results = []
+    for name in sorted(os.listdir(osp.join(out, 'runs'))):
+        with open(osp.join(out, 'runs', name, 'result.json')) as f:
+            results.append(json.load(f))
+    assert [r['method'] for r in results] == ['brl', 'brl_b', 'ce']
+    for r in results:
+        assert 0.0 <= r['top1'] <= 1.0 and len(r['per_class']) == 4
+        assert r['train_counts'] == E.train_counts_of(
+            E.data_file(out, 100, 'quick'))
+        assert r['wall_s'] > 0
+    # the rerun skips every finished run and reports the same numbers
+    assert L.main(argv) == 0
+    second = capsys.readouterr().out
+    assert '0 runs to train' in second
+    report = json.load(open(osp.join(out, 'report.json')))['100']
+    rows = report['rows']
+    assert set(rows) == {'ce', 'brl', 'brl_2s'}
+    assert rows['brl']['top1']['mean'] == pytest.approx(
+        [r for r in results if r['method'] == 'brl'][0]['top1'])
+    assert report['missing'] == []
+    text = doc.read_text()
+    assert R.DOC_BEGIN in text and '| BRL 2s fusion (J:B 1:1) |' in text
+    assert '| plain CE (stock pipeline) |' in text
+    png = tmp_path / 'images' / 'lt_effect_if100.png'
+    assert png.exists() and png.stat().st_size < 200_000
