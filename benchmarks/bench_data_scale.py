@@ -64,6 +64,13 @@ def smaps(pid: int) -> Dict[str, float]:
                 uss=values['Private_Clean'] + values['Private_Dirty'])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far."""
+    with open(f'/proc/{pid}/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def pipeline(clip_len: int, kind: str = 'light') -> List[Dict]:
     """The sampling tail of the configs' training pipeline (``light``), or
     stock mmaction2's NTU training pipeline (``stock``: PreNormalize3D and
@@ -129,17 +136,21 @@ def child(args: argparse.Namespace) -> Dict:
     next(iterator)
     pids = [w.pid for w in iterator._workers]
     first = [smaps(p) for p in pids]
+    cpu_first = [cpu_seconds(p) for p in pids]
     start = time.perf_counter()
     batches = 1
     for _ in iterator:
         batches += 1
     epoch_s = time.perf_counter() - start
+    cpu = sum(cpu_seconds(p) for p in pids) - sum(cpu_first)
     result.update(
         batches=batches,
         epoch_s=epoch_s,
         samples_per_s=(len(dataset) - args.batch_size) / epoch_s,
         samples_per_s_per_worker=(len(dataset) - args.batch_size) / epoch_s /
         args.workers,
+        worker_cpu_s=cpu,
+        samples_per_worker_cpu_s=(len(dataset) - args.batch_size) / cpu,
         workers_first_batch=first,
         workers_after_epoch=[smaps(p) for p in pids],
         main_after_epoch=smaps(os.getpid()))
@@ -191,8 +202,9 @@ def table(results: List[Dict]) -> str:
     lines += [
         '', '| source | workers | worker RSS MiB | worker PSS MiB (anon + '
         'file) | worker PSS_anon growth in the epoch MiB | worker USS MiB | '
-        'main PSS after epoch MiB | samples/s (per worker) |',
-        '|---|---|---|---|---|---|---|---|'
+        'main PSS after epoch MiB | samples/s (per worker) | samples per '
+        'worker CPU-second |',
+        '|---|---|---|---|---|---|---|---|---|'
     ]
     for r in results:
         if r['workers'] == 0:
@@ -205,7 +217,8 @@ def table(results: List[Dict]) -> str:
             f"{mean(after, 'pss_file'):.0f}) | "
             f'{sum(growth) / len(growth):.1f} | {mean(after, "uss"):.0f} | '
             f"{r['main_after_epoch']['pss']:.0f} | "
-            f"{r['samples_per_s']:.0f} ({r['samples_per_s_per_worker']:.0f}) |")
+            f"{r['samples_per_s']:.0f} ({r['samples_per_s_per_worker']:.0f}) | "
+            f"{r['samples_per_worker_cpu_s']:.0f} |")
     return '\n'.join(lines)
 
 
