@@ -341,6 +341,18 @@ def _bad_pickle(tmp_path, mutate, layout_joints=25):
     return dict(pkl=pkl, store=store)
 
 
+def _errors(s, **kwargs):
+    """The error messages of building from the pickle and from the store,
+    with both paths written as SRC."""
+    errors = []
+    for source in (dict(ann_file=s['pkl']), dict(store=s['store'])):
+        with pytest.raises(ValueError) as e:
+            LongTailPoseDataset(**source, **kwargs)
+        errors.append(str(e.value).replace(s['pkl'], 'SRC').replace(
+            s['store'], 'SRC'))
+    return errors
+
+
 def _nan(anns):
     anns[1]['keypoint'][0, 3, 4, 1] = np.nan
     anns[4]['keypoint'][0, 0, 0, 0] = np.inf
@@ -360,13 +372,7 @@ def _joints(anns):
 def test_bad_samples_error_and_drop_as_from_the_pickle(tmp_path, mutate,
                                                        option):
     s = _bad_pickle(tmp_path, mutate)
-    errors = []
-    for kwargs in (dict(ann_file=s['pkl']), dict(store=s['store'])):
-        with pytest.raises(ValueError) as e:
-            LongTailPoseDataset(**kwargs, split='train',
-                                allow_empty_classes=True)
-        errors.append(str(e.value).replace(s['pkl'], 'SRC').replace(
-            s['store'], 'SRC'))
+    errors = _errors(s, split='train', allow_empty_classes=True)
     assert errors[0] == errors[1] and option in errors[0]
     _assert_same_dataset(*_pair(s, split='train', allow_empty_classes=True,
                                 **{option: 'drop'}))
@@ -378,23 +384,13 @@ def _duplicate(anns):
 
 def test_duplicated_ids_error_as_from_the_pickle(tmp_path):
     s = _bad_pickle(tmp_path, _duplicate)
-    errors = []
-    for kwargs in (dict(ann_file=s['pkl']), dict(store=s['store'])):
-        with pytest.raises(ValueError) as e:
-            LongTailPoseDataset(**kwargs, split='train')
-        errors.append(str(e.value).replace(s['pkl'], 'SRC').replace(
-            s['store'], 'SRC'))
+    errors = _errors(s, split='train')
     assert errors[0] == errors[1] and 'appear more than once' in errors[0]
 
 
 def test_layout_mismatch_error_as_from_the_pickle(tmp_path):
     s = _bad_pickle(tmp_path, _joints)
-    errors = []
-    for kwargs in (dict(ann_file=s['pkl']), dict(store=s['store'])):
-        with pytest.raises(ValueError) as e:
-            LongTailPoseDataset(**kwargs, split='train')
-        errors.append(str(e.value).replace(s['pkl'], 'SRC').replace(
-            s['store'], 'SRC'))
+    errors = _errors(s, split='train')
     assert errors[0] == errors[1]
     assert "'S001C001P003R001A001' has keypoints of shape (1, 12, 17, 3)" in \
         errors[0]
