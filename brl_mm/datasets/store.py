@@ -43,8 +43,7 @@ from typing import (Any, BinaryIO, Dict, Iterable, List, Optional, Sequence,
 import numpy as np
 
 from brl_mm.utils.atomic_io import atomic_write
-from .validation import (check_duplicate_ids, check_label_types,
-                         check_split_name)
+from .validation import check_duplicate_ids, check_split_name
 
 __all__ = [
     'STORE_FORMAT', 'STORE_VERSION', 'STORE_ROW_KEY', 'SkeletonStore',
@@ -928,7 +927,10 @@ def checked_store_keypoints(dataset: Any, data_list: List[Dict]) -> List[Dict]:
         match = (score.shape[1] == 3 and shape.shape[1] == 4) and (
             score == shape[:, :3]).all(axis=1)
         key = (key << 1) + match
-    _, first = np.unique(key, return_index=True)
+    if (key == key[0]).all():  # the usual case: one signature
+        first = np.zeros(1, dtype=np.int64)
+    else:
+        _, first = np.unique(key, return_index=True)
     frames = np.array([int(a.get('total_frames', 1)) for a in data_list])
     flagged = np.flatnonzero(
         store.column('keypoint.nonfinite')[rows].astype(bool)
@@ -937,8 +939,9 @@ def checked_store_keypoints(dataset: Any, data_list: List[Dict]) -> List[Dict]:
     check = np.union1d(first, flagged)
     # one sample that passes, so the pickle check's "every sample was
     # dropped" error fires only when it would on the whole list
-    clean = np.setdiff1d(np.arange(len(rows)), flagged)
-    check = np.union1d(check, clean[:1])
+    clean = np.ones(len(rows), dtype=bool)
+    clean[flagged] = False
+    check = np.union1d(check, np.flatnonzero(clean)[:1])
     subset = [dict(data_list[i], **store.arrays(rows[i])) for i in check]
     kept = {id(a) for a in dataset._checked_keypoints(subset)}
     dropped = {int(i) for i, a in zip(check, subset) if id(a) not in kept}
@@ -967,8 +970,8 @@ class StoreBackedDatasetMixin:
         of the store at ``self.ann_file``."""
         self._store = store = SkeletonStore(self.ann_file)
         annotations = store.index_dicts()
+        # label types need no check: the build stores only int labels
         self._raise_first(
-            check_label_types(annotations, self.ann_file) +
             check_duplicate_ids(annotations, self.ann_file, 'filename'
                                 if 'filename' in annotations[0] else
                                 'frame_dir') +
