@@ -24,7 +24,8 @@ samples of 1-2 persons x 20-40 frames::
         --train-subjects 130 --val-subjects 10
     python tools/data/build_store.py /tmp/brl_store_bench/s.pkl \\
         /tmp/brl_store_bench/s_store
-    python benchmarks/bench_data_scale.py --pickle /tmp/brl_store_bench/s.pkl \\
+    python benchmarks/bench_data_scale.py \\
+        --pickle /tmp/brl_store_bench/s.pkl \\
         --store /tmp/brl_store_bench/s_store --out /tmp/brl_store_bench/r.json
 
 Every process runs one thread (``OMP_NUM_THREADS=1``). The pipeline is the
@@ -108,7 +109,9 @@ def child(args: argparse.Namespace) -> Dict:
         store=args.store)
     before = smaps(os.getpid())
     start = time.perf_counter()
-    dataset = LongTailPoseDataset(**source, pipeline=pipeline(args.clip_len, args.pipeline),
+    dataset = LongTailPoseDataset(**source,
+                                  pipeline=pipeline(args.clip_len,
+                                                    args.pipeline),
                                   split=args.split, layout=args.layout)
     startup = time.perf_counter() - start
     main_after_init = smaps(os.getpid())
@@ -217,7 +220,8 @@ def table(results: List[Dict]) -> str:
             f"{mean(after, 'pss_file'):.0f}) | "
             f'{sum(growth) / len(growth):.1f} | {mean(after, "uss"):.0f} | '
             f"{r['main_after_epoch']['pss']:.0f} | "
-            f"{r['samples_per_s']:.0f} ({r['samples_per_s_per_worker']:.0f}) | "
+            f"{r['samples_per_s']:.0f} "
+            f"({r['samples_per_s_per_worker']:.0f}) | "
             f"{r['samples_per_worker_cpu_s']:.0f} |")
     return '\n'.join(lines)
 

@@ -38,11 +38,11 @@ import re
 import shutil
 import tempfile
 from typing import (Any, BinaryIO, Dict, Iterable, List, Optional, Sequence,
-                    Tuple, Union)
+                    Tuple)
 
 import numpy as np
 
-from brl_mm.utils.atomic_io import atomic_write
+from ..utils import atomic_write
 from .validation import check_duplicate_ids, check_split_name
 
 __all__ = [

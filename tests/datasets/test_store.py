@@ -16,9 +16,8 @@ from brl_mm.datasets import (LongTailPoseDataset, SkeletonStore,
                              SkeletonStoreWriter, StoreError,
                              generate_synthetic_lt, is_skeleton_store,
                              write_skeleton_store)
+from brl_mm.datasets.store import STORE_ROW_KEY
 from brl_mm.testing import REPO, load_config, write_skeleton_pickle
-
-STORE_ROW_KEY = '_store_row'
 
 
 def assert_same_annotation(a, b):
@@ -306,6 +305,24 @@ def test_get_cat_ids_and_counts_never_read_keypoints(synthetic_sets,
     assert ds.class_counts.tolist() == ref.class_counts.tolist()
     # validation read one sample (the only layout signature), then nothing
     assert reads == [0]
+
+
+def test_class_aware_sampler_plans_the_same_epoch_without_keypoints(
+        synthetic_sets, monkeypatch):
+    from mmengine.dataset import RepeatDataset
+
+    from brl_mm.datasets.samplers import ClassAwareSampler
+    s = synthetic_sets['nturgb+d']
+    plans = []
+    for source in (dict(ann_file=s['pkl']), dict(store=s['store'])):
+        ds = RepeatDataset(LongTailPoseDataset(**source, split='xsub_train'),
+                           times=3)
+        if 'store' in source:  # from here on no sample may be read
+            monkeypatch.setattr(SkeletonStore, 'arrays', None)
+        sampler = ClassAwareSampler(ds, epoch_length=60, seed=4)
+        sampler.set_epoch(2)
+        plans.append(list(sampler))
+    assert plans[0] == plans[1] and len(plans[0]) == 60
 
 
 def test_store_or_ann_file_not_both(synthetic_sets):
