@@ -32,12 +32,17 @@ setup(
     python_requires='>=3.10',
     packages=find_packages(include=['brl_mm', 'brl_mm.*']),
     include_package_data=True,
-    package_data={'brl_mm': ['data/lt_splits/*.txt']},
+    package_data={
+        'brl_mm': ['data/lt_splits/*.txt', 'data/class_names/*.txt']
+    },
     # torch and mmaction2 are deliberately not declared: an unpinned torch pulls a
     # multi-GB CUDA build, and mmaction2 1.2.0 must be installed with --no-deps.
     # tools/setup_env.sh installs both (see README).
     install_requires=read_requirements('requirements/runtime.txt'),
-    extras_require={'tests': read_requirements('requirements/tests.txt')},
+    extras_require={
+        'tests': read_requirements('requirements/tests.txt'),
+        'export': read_requirements('requirements/export.txt'),
+    },
     classifiers=[
         'License :: OSI Approved :: Apache Software License',
         'Programming Language :: Python :: 3',

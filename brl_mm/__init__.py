@@ -12,9 +12,10 @@ from . import compat
 compat.apply_all()
 
 from . import datasets, engine, evaluation, fast, models  # noqa: E402,F401
+from . import zoo  # noqa: E402,F401  (registers the brl:// checkpoints)
 from .version import __version__  # noqa: E402
 
 __all__ = [
     '__version__', 'compat', 'datasets', 'engine', 'evaluation', 'fast',
-    'models'
+    'models', 'zoo'
 ]

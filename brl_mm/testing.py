@@ -19,6 +19,8 @@ from .utils.config import load_config
 
 __all__ = [
     'REPO', 'PYTHON', 'TINY_TRAIN_LABELS', 'TINY_TRAIN_COUNTS', 'free_port',
+    'brl_layout_dir', 'fake_brl_state_dict', 'TINY_CLASSES',
+    'trained_tiny_model', 'load_tool',
     'load_config', 'run_python', 'set_custom_hook', 'shrink_config',
     'tiny_train_config', 'write_skeleton_pickle'
 ]
@@ -226,3 +228,112 @@ def tiny_train_config(ann_file: str,
     cfg.work_dir = work_dir
     cfg.experiment_name = f'sched_{uuid.uuid4().hex}'
     return cfg
+
+
+def brl_layout_dir() -> Optional[str]:
+    """``../shared/data/brl_checkpoint_layout`` beside the checkout (or
+    beside its parent, for a worktree), if present."""
+    for up in (1, 2):
+        root = REPO
+        for _ in range(up):
+            root = osp.dirname(root)
+        path = osp.join(root, 'shared', 'data', 'brl_checkpoint_layout')
+        if osp.isdir(path):
+            return path
+    return None
+
+
+def fake_brl_state_dict(backbone: str, num_classes: int = 60,
+                        seed: int = 0) -> Optional[Dict]:
+    """Random tensors with the keys and shapes of an original BRL model
+    (``{backbone}_ntu25_keys.tsv`` of :func:`brl_layout_dir`: ``stgcnpp``,
+    ``aagcn``, ``ctrgcn``, ``msg3d``), the head resized to ``num_classes``.
+
+    Returns:
+        OrderedDict | None: The state dict (BRL key names, ``fc_cls``), or
+        None when the layout tables are absent.
+    """
+    import torch
+    from collections import OrderedDict
+    folder = brl_layout_dir()
+    if folder is None:
+        return None
+    gen = torch.Generator().manual_seed(seed)
+    state = OrderedDict()
+    with open(osp.join(folder, f'{backbone}_ntu25_keys.tsv')) as f:
+        for line in f:
+            if line.startswith('#'):
+                continue
+            key, shape, _ = line.rstrip('\n').split('\t')
+            if shape == 'scalar':  # num_batches_tracked
+                state[key] = torch.tensor(7, dtype=torch.int64)
+                continue
+            dims = [int(d) for d in shape.split('x')]
+            if key.startswith('cls_head.fc_cls.'):
+                dims[0] = num_classes
+            state[key] = torch.randn(dims, generator=gen)
+    return state
+
+
+#: Class names of :func:`trained_tiny_model`'s pickle.
+TINY_CLASSES = ['wave', 'kick', 'sit down', 'jump']
+
+
+def trained_tiny_model(folder: str,
+                       config: str = 'configs/brl/synthetic_lt.py',
+                       epochs: int = 1, ann_file: Optional[str] = None,
+                       num_classes: int = 4) -> Dict[str, str]:
+    """Train a shrunk config for ``epochs`` on a tiny 4-class pickle.
+
+    The pickle (``tiny.pkl``: :data:`TINY_TRAIN_LABELS` in ``xsub_train``,
+    2 samples per class in ``xsub_val``, names :data:`TINY_CLASSES`; or
+    ``ann_file`` with ``num_classes``) and the run live in ``folder``.
+    Training uses :func:`tiny_train_config`'s schedule on ``config``'s
+    model (:func:`shrink_config`); the returned inference config is
+    ``config`` shrunk the same way, with its test loader on ``xsub_val``.
+
+    Returns:
+        dict: ``pickle``, ``config`` (the dumped inference config) and
+        ``checkpoint`` (the last epoch's) paths.
+    """
+    from mmengine.runner import Runner
+    os.makedirs(folder, exist_ok=True)
+    ann = ann_file
+    if ann is None:
+        ann = osp.join(folder, 'tiny.pkl')
+        labels = TINY_TRAIN_LABELS + [0, 0, 1, 1, 2, 2, 3, 3]
+        n_train = len(TINY_TRAIN_LABELS)
+        write_skeleton_pickle(ann, labels,
+                              dict(xsub_train=range(n_train),
+                                   xsub_val=range(n_train, len(labels))),
+                              classes=TINY_CLASSES, frames=20)
+        num_classes = len(TINY_CLASSES)
+    infer_cfg = load_config(osp.join(REPO, config))
+    shrink_config(infer_cfg, ann, num_classes)
+    train_cfg = tiny_train_config(ann, osp.join(folder, 'work'),
+                                  max_epochs=epochs, switch_epoch=epochs,
+                                  num_classes=num_classes)
+    train_cfg.model = infer_cfg.model
+    Runner.from_cfg(train_cfg).train()
+    config_path = osp.join(folder, 'infer_config.py')
+    infer_cfg.dump(config_path)
+    return dict(pickle=ann, config=config_path,
+                checkpoint=osp.join(folder, 'work', f'epoch_{epochs}.pth'))
+
+
+def load_tool(name: str):
+    """Import ``tools/<name>.py`` of :data:`REPO` as a module (to call its
+    ``main(argv)`` in-process).
+
+    Args:
+        name (str): The script's name without ``.py``, e.g. ``'infer'``.
+
+    Returns:
+        module: The loaded module.
+    """
+    import importlib.util
+    path = osp.join(REPO, 'tools', f'{name}.py')
+    spec = importlib.util.spec_from_file_location(f'brl_tool_{name}', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -2,13 +2,19 @@
 
     python tools/convert_brl_checkpoint.py brl_ntu60_xsub_j.pth out.pth \\
         --config configs/brl/ntu60_xsub_lt.py
+    python tools/convert_brl_checkpoint.py --zoo \\
+        brl_stgcnpp_ntu60-xsub-lt100_j brl_ntu60_xsub_j.pth out.pth
 
 Renames ``cls_head.fc_cls.*`` -> ``cls_head.fc.*``, strips ``module.``,
 reads ``ckpt['state_dict']`` when present, and writes
 ``dict(state_dict=..., meta=...)`` for ``load_from`` /
 ``mmengine.runner.load_checkpoint``. With ``--config`` the keys are checked
 against the config's model and unmatched keys are reported (exit status 1
-with ``--strict``). An existing output is kept unless ``--force``.
+with ``--strict``). ``--zoo NAME`` takes the config (and so the stream) of a
+model-zoo entry (``configs/**/metafile.yml``), always loads strictly (exit
+status 1 otherwise) and records the zoo name and the BRL authors' top-1 in the
+output's meta. The source file's sha256 is always recorded
+(``meta['source_sha256']``). An existing output is kept unless ``--force``.
 
 Security: mmcv-1.x checkpoints pickle objects torch's safe loader refuses.
 Such a file is then loaded with ``weights_only=False`` (classes that no
@@ -19,9 +25,10 @@ import argparse
 import sys
 
 from mmengine.config import DictAction
+from mmengine.runner import load_checkpoint
 
-from brl_mm.models.checkpoint_convert import (build_model_from_config,
-                                              convert_checkpoint)
+from brl_mm.zoo import (UnmatchedKeysError, build_model_from_config,
+                        convert_checkpoint, get_zoo_entry)
 
 
 def main(argv=None) -> int:
@@ -31,6 +38,8 @@ def main(argv=None) -> int:
     parser.add_argument('dst', help='output checkpoint')
     parser.add_argument('--config', help='config whose model the keys are '
                         'checked against')
+    parser.add_argument('--zoo', metavar='NAME', help='model-zoo name (e.g. '
+                        'brl_stgcnpp_ntu60-xsub-lt100_j): its config, strict')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='overrides for --config, e.g. '
                         'model.cls_head.num_classes=120')
@@ -39,16 +48,39 @@ def main(argv=None) -> int:
     parser.add_argument('--strict', action='store_true',
                         help='exit with status 1 if any key is unmatched')
     args = parser.parse_args(argv)
-    model = None
-    if args.config:
-        model = build_model_from_config(args.config, args.cfg_options)
+    if args.zoo and args.config:
+        parser.error('give --zoo NAME or --config, not both')
+    model, extra_meta = None, None
     try:
+        if args.zoo:
+            entry = get_zoo_entry(args.zoo)
+            args.config, args.strict = entry.config_path, True
+            extra_meta = dict(zoo_name=entry.name, zoo_config=entry.config,
+                              zoo_stream=entry.stream,
+                              expected_top1=entry.expected_top1,
+                              official_source=entry.source)
+            print(f'{entry.name}: config {entry.config} ({entry.stream}); '
+                  f'official source {entry.source or "none"}')
+        if args.config:
+            model = build_model_from_config(args.config, args.cfg_options)
         report = convert_checkpoint(
-            args.src, args.dst, model=model, force=args.force)
-    except (FileExistsError, FileNotFoundError) as error:
-        print(f'error: {error}', file=sys.stderr)
+            args.src, args.dst, model=model, force=args.force,
+            extra_meta=extra_meta, require_match=bool(args.zoo))
+    except UnmatchedKeysError as error:
+        print(error.report.format())
+        print(f'error: the keys do not match the model of {args.zoo} '
+              f'({args.config}); nothing written. Is {args.src} the '
+              f'{extra_meta["zoo_stream"]} checkpoint of that benchmark?',
+              file=sys.stderr)
+        return 1
+    except (FileExistsError, FileNotFoundError, KeyError) as error:
+        print(f'error: {error.args[0] if error.args else error}',
+              file=sys.stderr)
         return 2
     print(report.format())
+    if args.zoo:  # the real thing: a strict load of the written file
+        load_checkpoint(model, args.dst, map_location='cpu', strict=True)
+        print(f'strict load of {args.dst} into {args.zoo}: ok')
     print(f'wrote {args.dst}')
     return 1 if args.strict and report.unmatched else 0
 

@@ -59,32 +59,6 @@ def _transformers_major() -> int:
         return 0
 
 
-def _shim_multimodal_guard() -> bool:
-    if _transformers_major() < 5:
-        return False
-    if 'mmaction.models.multimodal' in sys.modules:
-        return False
-    dependency = importlib.import_module('mmaction.utils.dependency')
-    if dependency.WITH_MULTIMODAL:
-        dependency.WITH_MULTIMODAL = False
-        warnings.warn(
-            'transformers >= 5 is installed; mmaction2 1.2.0 multimodal models '
-            '(VindLU) need transformers 4.x and are disabled. Skeleton models '
-            'are unaffected.', stacklevel=2)
-    return True
-
-
-def _transformers_major() -> int:
-    try:
-        version = distribution('transformers').version
-    except PackageNotFoundError:
-        return 0
-    try:
-        return int(version.split('.')[0])
-    except ValueError:
-        return 0
-
-
 def shim_multimodal_guard() -> bool:
     """With transformers >= 5, make mmaction register multimodal placeholders."""
     if _transformers_major() < 5:

@@ -4,6 +4,7 @@ data tooling: converters from raw formats (:mod:`.converters`) and the
 synthetic long-tailed data generator (:mod:`.synthetic`)."""
 from ..layouts import LAYOUTS, SkeletonLayout, get_layout
 from ..utils.deprecation import moved_names
+from .class_names import benchmark_class_names, load_class_names
 from .dataset_utils import dataset_class_counts, unwrap_dataset
 from .long_tail import (counts_from_labels, lt_class_counts, select_lt_subset,
                         split_by_shot)
@@ -31,8 +32,9 @@ __all__ = [
     'check_duplicate_ids', 'check_keypoints', 'check_label_range',
     'check_label_types', 'check_num_classes', 'check_split_name',
     'check_splits', 'check_total_frames', 'is_label_index',
-    'unpack_annotations', 'SkeletonStore', 'SkeletonStoreWriter',
-    'StoreError', 'is_skeleton_store', 'write_skeleton_store'
+    'unpack_annotations', 'benchmark_class_names', 'load_class_names',
+    'SkeletonStore', 'SkeletonStoreWriter', 'StoreError', 'is_skeleton_store',
+    'write_skeleton_store'
 ]
 
 # Moved in 0.2 (one release of deprecation warnings).

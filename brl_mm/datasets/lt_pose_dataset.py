@@ -12,6 +12,7 @@ from mmaction.registry import DATASETS
 from mmengine.logging import print_log
 
 from ..layouts import get_layout
+from .class_names import benchmark_class_names
 from .long_tail import counts_from_labels, lt_class_counts, select_lt_subset
 from .store import (SkeletonStore, StoreBackedDatasetMixin,
                     checked_store_keypoints)
@@ -232,6 +233,9 @@ class LongTailPoseDataset(StoreBackedDatasetMixin, PoseDataset):
 
         self.num_classes = num_classes
         self._metainfo['num_classes'] = num_classes
+        if classes is None:  # the benchmark's packaged names, if any
+            classes = benchmark_class_names(
+                self.layout.name if self.layout else None, num_classes)
         if classes is not None:
             self._metainfo['classes'] = tuple(classes)
         if self.layout is not None:

@@ -49,7 +49,7 @@ class SyncFreeGCNHead(GCNHead):
     """mmaction2's ``GCNHead`` with a training loss free of host syncs.
 
     Parameters, forward, prediction and the loss value are those of
-    ``GCNHead`` (``tests/test_heads.py`` checks the loss and its gradients
+    ``GCNHead`` (``tests/fast/test_heads.py`` checks the loss and its gradients
     against the stock head, hard and soft labels). The ``top{k}_acc`` log
     entries of hard-label batches are computed on the device; soft-label
     batches (mixup) log no accuracy, as in the stock head.

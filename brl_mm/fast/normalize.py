@@ -7,7 +7,7 @@ arguments, so :class:`CachedPreNormalize3D`
 
 * computes it with the same numpy operations on the same values, the frame
   test vectorized over all frames (bit-identical output, pinned by
-  ``tests/test_fast_transforms.py``), and
+  ``tests/fast/test_fast_transforms.py``), and
 * keeps the result in a per-process memory cache (LRU, bounded in MB) and,
   optionally, in an on-disk cache shared by workers, runs and streams.
 

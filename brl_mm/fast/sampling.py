@@ -7,7 +7,7 @@ float indices with that mask. The indices are integers already, so the blend
 returns them unchanged: the loop costs about half a millisecond per NTU
 sample and changes nothing. :class:`FastUniformSampleFrames` draws the
 indices with the stock code (same numpy RNG calls, so the same indices for
-the same RNG state; ``tests/test_fast_transforms.py`` pins this) and skips
+the same RNG state; ``tests/fast/test_fast_transforms.py`` pins this) and skips
 the loop.
 """
 from typing import Dict

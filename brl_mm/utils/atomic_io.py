@@ -2,12 +2,15 @@
 an existing file unless the user asked for it."""
 import contextlib
 import os
+import sys
 import os.path as osp
 import pickle
 import tempfile
 from typing import IO, Any, Iterator, Optional
 
-__all__ = ['atomic_write', 'dump_atomically', 'overwrite_refusal']
+__all__ = [
+    'atomic_write', 'dump_atomically', 'overwrite_refusal', 'refuse_to_overwrite'
+]
 
 
 @contextlib.contextmanager
@@ -90,3 +93,21 @@ def overwrite_refusal(path: str, force: bool) -> Optional[str]:
     if osp.exists(path) and not force:
         return f'error: {path} exists; pass --force to overwrite it'
     return None
+
+
+def refuse_to_overwrite(path: str, force: bool) -> bool:
+    """For command-line tools: print :func:`overwrite_refusal`'s message to
+    stderr and return True when ``path`` must not be written (the tool then
+    exits with status 2).
+
+    Args:
+        path (str): The output file.
+        force (bool): The user passed ``--force``.
+
+    Returns:
+        bool: Whether the tool must stop.
+    """
+    refusal = overwrite_refusal(path, force)
+    if refusal:
+        print(refusal, file=sys.stderr)
+    return refusal is not None

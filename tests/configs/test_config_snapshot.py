@@ -39,7 +39,7 @@ with gzip.open(snapshot_configs.OUT, 'rt', encoding='utf-8') as _f:
 
 #: The effective config: what mmengine's ``Runner.from_cfg`` (and
 #: ``Config.fromfile`` itself: ``custom_imports``) consumes, plus
-#: ``modality``, the stream that tests/test_model_zoo.py checks against the
+#: ``modality``, the stream that tests/configs/test_model_zoo.py checks against the
 #: metafiles. Everything else in a config file is a helper variable of the
 #: config text (``train_pipeline``, ``ann_file``, ``num_classes``, the old
 #: ``modality_loaders`` ...), free to come and go; :func:`test_helper_keys`
@@ -209,7 +209,7 @@ def test_config_resolves_as_in_snapshot(config):
         f'{config} resolves differently from tests/data/'
         'config_snapshot.json.gz (snapshot + INTENDED -> now):\n  ' +
         '\n  '.join(lines) + '\nIf this is meant, add an Intended(...) line '
-        'to INTENDED in tests/test_config_snapshot.py.')
+        'to INTENDED in tests/configs/test_config_snapshot.py.')
 
 
 def test_intended_differences_apply():

@@ -1,4 +1,4 @@
-"""Write the resolved-config snapshot that ``tests/test_config_snapshot.py``
+"""Write the resolved-config snapshot that ``tests/configs/test_config_snapshot.py``
 compares every leaf config with (issue 15: proof that the renovation moved
 nothing by accident).
 

@@ -70,7 +70,7 @@ def test_build_check_and_refuse_to_overwrite(tmp_path):
     r = run(BUILD, pkl, out)
     assert r.returncode == 2
     assert r.stderr.strip() == (f'error: {out} exists; pass --force to '
-                                'replace it')
+                                'overwrite it')
     assert os.stat(os.path.join(out, 'manifest.json')).st_mtime_ns == before
     r = run(BUILD, pkl, out, '--force', '--dtype', 'float16')
     assert r.returncode == 0, r.stderr

@@ -29,11 +29,13 @@ import numpy as np
 try:
     from brl_mm.datasets import (SkeletonStore, load_skeleton_pickle,
                                  unpack_annotations, write_skeleton_store)
+    from brl_mm.utils import refuse_to_overwrite
 except ImportError:  # running from a source checkout without installing
     sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..',
                                             '..')))
     from brl_mm.datasets import (SkeletonStore, load_skeleton_pickle,
                                  unpack_annotations, write_skeleton_store)
+    from brl_mm.utils import refuse_to_overwrite
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -116,9 +118,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         difference).
     """
     args = parse_args(argv)
-    if osp.exists(args.out_dir) and not args.force:
-        print(f'error: {args.out_dir} exists; pass --force to replace it',
-              file=sys.stderr)
+    if refuse_to_overwrite(args.out_dir, args.force):
         return 2
     start = time.perf_counter()
     try:

@@ -22,7 +22,7 @@ import numpy as np
 
 from brl_mm.datasets.long_tail import (counts_from_labels, lt_class_counts,
                                        select_lt_subset)
-from brl_mm.utils import dump_atomically, overwrite_refusal
+from brl_mm.utils import dump_atomically, refuse_to_overwrite
 
 
 def load_samples(path: str, split: Optional[str]) -> List[dict]:
@@ -40,9 +40,7 @@ def load_samples(path: str, split: Optional[str]) -> List[dict]:
 
 
 def build(args) -> int:
-    refusal = overwrite_refusal(args.out, args.force)
-    if refusal:
-        print(refusal, file=sys.stderr)
+    if refuse_to_overwrite(args.out, args.force):
         return 2
     samples = load_samples(args.pickle, args.split)
     labels = np.array([a['label'] for a in samples], dtype=np.int64)

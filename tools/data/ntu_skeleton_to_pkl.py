@@ -18,7 +18,7 @@ import sys
 
 from brl_mm.datasets.converters.ntu_raw import (official_splits, parse_sample_name,
                                      skeleton_file_to_annotation)
-from brl_mm.utils import dump_atomically, overwrite_refusal
+from brl_mm.utils import dump_atomically, refuse_to_overwrite
 
 
 def main(argv=None) -> int:
@@ -33,9 +33,7 @@ def main(argv=None) -> int:
     parser.add_argument('--force', action='store_true',
                         help='overwrite an existing output file')
     args = parser.parse_args(argv)
-    refusal = overwrite_refusal(args.out, args.force)
-    if refusal:
-        print(refusal, file=sys.stderr)
+    if refuse_to_overwrite(args.out, args.force):
         return 2
     ignore = set()
     if args.ignore_list:

@@ -18,7 +18,7 @@ import sys
 from brl_mm.datasets.converters.nw_ucla_raw import (NW_UCLA_CLASSES,
                                          nw_ucla_json_to_annotation,
                                          nw_ucla_splits)
-from brl_mm.utils import dump_atomically, overwrite_refusal
+from brl_mm.utils import dump_atomically, refuse_to_overwrite
 
 
 def main(argv=None) -> int:
@@ -28,9 +28,7 @@ def main(argv=None) -> int:
     parser.add_argument('--force', action='store_true',
                         help='overwrite an existing output file')
     args = parser.parse_args(argv)
-    refusal = overwrite_refusal(args.out, args.force)
-    if refusal:
-        print(refusal, file=sys.stderr)
+    if refuse_to_overwrite(args.out, args.force):
         return 2
     files = sorted(glob.glob(osp.join(args.src, '*.json')))
     if not files:

@@ -34,7 +34,7 @@ from mmengine.utils import track_iter_progress
 import brl_mm  # noqa: F401
 from brl_mm.datasets import LAYOUTS, get_layout
 from brl_mm.datasets.converters import PoseFileError, convert_pose_folder
-from brl_mm.utils import dump_atomically, overwrite_refusal
+from brl_mm.utils import dump_atomically, refuse_to_overwrite
 
 
 def _progress(videos):
@@ -82,9 +82,7 @@ def main(argv=None) -> int:
                         help='overwrite an existing output file')
     args = parser.parse_args(argv)
 
-    refusal = overwrite_refusal(args.out, args.force)
-    if refusal:
-        print(refusal, file=sys.stderr)
+    if refuse_to_overwrite(args.out, args.force):
         return 2
     if args.layout not in LAYOUTS or LAYOUTS[args.layout].coord_dims != 2:
         layouts_2d = sorted(k for k, e in LAYOUTS.items() if e.coord_dims == 2)

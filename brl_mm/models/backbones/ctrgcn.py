@@ -9,7 +9,7 @@ PYSKL's ``CTRGCN`` exactly (``backbone.A``, ``backbone.data_bn.*``,
 ``backbone.net.{i}.gcn1.*``, ``backbone.net.{i}.tcn1.branches.*``,
 ``backbone.net.{i}.residual.*``), so released checkpoints load after the
 ``cls_head.fc_cls`` -> ``cls_head.fc`` rename of
-:mod:`brl_mm.models.checkpoint_convert`.
+:mod:`brl_mm.zoo.checkpoint_convert`.
 """
 from typing import Dict, List, Optional, Sequence, Union
 

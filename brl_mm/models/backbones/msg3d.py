@@ -9,7 +9,7 @@ PYSKL's ``MSG3D`` exactly (``backbone.A``, ``backbone.data_bn.*``,
 ``backbone.gcn3d{1,2,3}.gcn3d.{w}.*``, ``backbone.sgcn{1,2,3}.{0,1,2}.*``,
 ``backbone.tcn{1,2,3}.*``), so released checkpoints load after the
 ``cls_head.fc_cls`` -> ``cls_head.fc`` rename of
-:mod:`brl_mm.models.checkpoint_convert`.
+:mod:`brl_mm.zoo.checkpoint_convert`.
 """
 from typing import Dict, List, Optional, Sequence, Union
 

@@ -1,7 +1,5 @@
 """BRL / PYSKL checkpoint conversion, on state dicts built from the layout
 tables of ../shared/data/brl_checkpoint_layout (all four backbones)."""
-import importlib.util
-import os.path as osp
 import sys
 import types
 from collections import OrderedDict
@@ -13,16 +11,14 @@ from mmaction.registry import MODELS
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-from brl_mm.models.checkpoint_convert import (ConversionReport,
-                                              compare_with_model,
-                                              convert_checkpoint,
-                                              convert_state_dict,
-                                              extract_state_dict,
-                                              load_legacy_checkpoint)
+from brl_mm.testing import fake_brl_state_dict, load_tool
+from brl_mm.zoo.checkpoint_convert import (ConversionReport,
+                                           compare_with_model,
+                                           convert_checkpoint,
+                                           convert_state_dict,
+                                           extract_state_dict,
+                                           load_legacy_checkpoint)
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-LAYOUT_DIR = osp.join(osp.dirname(REPO), 'shared', 'data',
-                      'brl_checkpoint_layout')
 FAKE = 'brl_fake_mmcv1'  # stands in for mmcv 1.x while pickling
 
 _NTU = dict(layout='nturgb+d', mode='spatial')
@@ -50,20 +46,10 @@ def build_target(name, num_classes=60):
 
 def brl_state_dict(name, seed=0):
     """Random tensors with the keys and shapes of BRL's ``name`` model."""
-    if not osp.isdir(LAYOUT_DIR):
-        pytest.skip(f'{LAYOUT_DIR} is absent (it ships with ../shared)')
-    gen = torch.Generator().manual_seed(seed)
-    state = OrderedDict()
-    with open(osp.join(LAYOUT_DIR, f'{name}_ntu25_keys.tsv')) as f:
-        for line in f:
-            if line.startswith('#'):
-                continue
-            key, shape, _ = line.rstrip('\n').split('\t')
-            if shape == 'scalar':  # num_batches_tracked
-                state[key] = torch.tensor(7, dtype=torch.int64)
-            else:
-                dims = [int(d) for d in shape.split('x')]
-                state[key] = torch.randn(dims, generator=gen)
+    state = fake_brl_state_dict(name, seed=seed)
+    if state is None:
+        pytest.skip('../shared/data/brl_checkpoint_layout is absent (it '
+                    'ships with ../shared)')
     return state
 
 
@@ -234,16 +220,8 @@ def test_report_lists_unmatched_keys():
     assert 'UNMATCHED' in text and 'backbone.extra' in text
 
 
-def _load_tool():
-    path = osp.join(REPO, 'tools', 'convert_brl_checkpoint.py')
-    spec = importlib.util.spec_from_file_location('convert_brl_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_cli_never_overwrites_without_force(tmp_path, capsys):
-    tool = _load_tool()
+    tool = load_tool('convert_brl_checkpoint')
     src, dst = tmp_path / 'brl.pth', tmp_path / 'out.pth'
     save_like_mmcv1(brl_state_dict('ctrgcn'), str(src))
     config = tmp_path / 'cfg.py'
