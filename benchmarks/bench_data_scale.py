@@ -146,14 +146,14 @@ def child(args: argparse.Namespace) -> Dict:
         batches += 1
     epoch_s = time.perf_counter() - start
     cpu = sum(cpu_seconds(p) for p in pids) - sum(cpu_first)
+    done = len(dataset) - min(args.batch_size, len(dataset))  # after batch 1
     result.update(
         batches=batches,
         epoch_s=epoch_s,
-        samples_per_s=(len(dataset) - args.batch_size) / epoch_s,
-        samples_per_s_per_worker=(len(dataset) - args.batch_size) / epoch_s /
-        args.workers,
+        samples_per_s=done / max(epoch_s, 1e-9),
+        samples_per_s_per_worker=done / max(epoch_s, 1e-9) / args.workers,
         worker_cpu_s=cpu,
-        samples_per_worker_cpu_s=(len(dataset) - args.batch_size) / cpu,
+        samples_per_worker_cpu_s=done / max(cpu, 1e-9),
         workers_first_batch=first,
         workers_after_epoch=[smaps(p) for p in pids],
         main_after_epoch=smaps(os.getpid()))
