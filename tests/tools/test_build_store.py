@@ -1,6 +1,5 @@
 """tools/data/build_store.py and generate_synthetic_lt.py --store."""
 import contextlib
-import importlib.util
 import io
 import os
 import pickle
@@ -9,21 +8,14 @@ import subprocess
 import numpy as np
 
 from brl_mm.datasets import SkeletonStore
-from brl_mm.testing import PYTHON, REPO, write_skeleton_pickle
+from brl_mm.testing import PYTHON, REPO, load_tool, write_skeleton_pickle
 
 BUILD = os.path.join(REPO, 'tools', 'data', 'build_store.py')
 GENERATE = os.path.join(REPO, 'tools', 'data', 'generate_synthetic_lt.py')
 
 
-def _load_tool(path):
-    spec = importlib.util.spec_from_file_location(
-        'tool_' + os.path.basename(path)[:-3], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TOOLS = {BUILD: _load_tool(BUILD), GENERATE: _load_tool(GENERATE)}
+TOOLS = {BUILD: load_tool('data/build_store'),
+         GENERATE: load_tool('data/generate_synthetic_lt')}
 
 
 class Result:
