@@ -16,6 +16,8 @@ from .validation import (Problem, check_class_coverage,
                          check_num_classes, check_split_name,
                          check_splits, check_total_frames, is_label_index,
                          unpack_annotations)
+from .store import (SkeletonStore, SkeletonStoreWriter, StoreError,
+                    is_skeleton_store, write_skeleton_store)
 from .synthetic import generate_synthetic_lt, synthetic_class_names
 from . import transforms  # noqa: F401,E402  (registers STAE transforms)
 from . import samplers  # noqa: F401,E402  (registers the class samplers)
@@ -30,7 +32,9 @@ __all__ = [
     'check_duplicate_ids', 'check_keypoints', 'check_label_range',
     'check_label_types', 'check_num_classes', 'check_split_name',
     'check_splits', 'check_total_frames', 'is_label_index',
-    'unpack_annotations', 'benchmark_class_names', 'load_class_names'
+    'unpack_annotations', 'benchmark_class_names', 'load_class_names',
+    'SkeletonStore', 'SkeletonStoreWriter', 'StoreError', 'is_skeleton_store',
+    'write_skeleton_store'
 ]
 
 # Moved in 0.2 (one release of deprecation warnings).

@@ -14,6 +14,8 @@ from mmengine.logging import print_log
 from ..layouts import get_layout
 from .class_names import benchmark_class_names
 from .long_tail import counts_from_labels, lt_class_counts, select_lt_subset
+from .store import (SkeletonStore, StoreBackedDatasetMixin,
+                    checked_store_keypoints)
 from .validation import (check_class_coverage,
                          check_duplicate_ids, check_keypoints,
                          check_label_range, check_label_types,
@@ -98,7 +100,7 @@ def load_skeleton_pickle(path: str) -> Union[Dict, List]:
 
 
 @DATASETS.register_module()
-class LongTailPoseDataset(PoseDataset):
+class LongTailPoseDataset(StoreBackedDatasetMixin, PoseDataset):
     """Skeleton dataset with long-tailed training subsets and class counts.
 
     It reads the same pickles as mmaction's ``PoseDataset``
@@ -117,7 +119,8 @@ class LongTailPoseDataset(PoseDataset):
       fix.
 
     Args:
-        ann_file (str): Path of the annotation pickle.
+        ann_file (str, optional): Path of the annotation pickle. Give it or
+            ``store``.
         pipeline (list[dict | callable]): Data transforms.
         split (str, optional): Split name in the pickle, e.g.
             ``'xsub_train'``. ``None`` uses every annotation.
@@ -144,12 +147,17 @@ class LongTailPoseDataset(PoseDataset):
             warning that gives their count and ids.
         empty_samples (str): Samples with no frames or only zero keypoints:
             ``'error'`` (the default) or ``'drop'``, as ``nonfinite``.
+        store (str, optional): A skeleton store directory
+            (:mod:`brl_mm.datasets.store`, made by
+            ``tools/data/build_store.py``) to read instead of ``ann_file``:
+            the same samples, splits and checks, with the keypoints
+            memory-mapped and read per sample.
         **kwargs: Passed to ``PoseDataset`` (``test_mode``, ``indices``, ...).
     """
 
     def __init__(self,
-                 ann_file: str,
-                 pipeline: List[Union[Dict, Callable]],
+                 ann_file: Optional[str] = None,
+                 pipeline: Sequence[Union[Dict, Callable]] = (),
                  split: Optional[str] = None,
                  num_classes: Optional[int] = None,
                  layout: Optional[str] = 'nturgb+d',
@@ -160,7 +168,15 @@ class LongTailPoseDataset(PoseDataset):
                  allow_empty_classes: bool = False,
                  nonfinite: str = 'error',
                  empty_samples: str = 'error',
+                 store: Optional[str] = None,
                  **kwargs) -> None:
+        if (ann_file is None) == (store is None):
+            raise ValueError(
+                'give the data as ann_file (a skeleton pickle) or store (a '
+                f'skeleton store directory), not {"both" if store else "none"}'
+                ' (a config that reads a store sets ann_file=None)')
+        self.store = store
+        self._store: Optional[SkeletonStore] = None
         for name, value in (('nonfinite', nonfinite),
                             ('empty_samples', empty_samples)):
             if value not in _BAD_SAMPLE_OPTIONS:
@@ -186,12 +202,14 @@ class LongTailPoseDataset(PoseDataset):
         self._num_classes_arg = num_classes
         self._labels = np.zeros(0, dtype=np.int64)
         super().__init__(
-            ann_file, pipeline=pipeline, split=split, num_classes=num_classes,
-            **kwargs)
+            store or ann_file, pipeline=list(pipeline), split=split,
+            num_classes=num_classes, **kwargs)
 
     # ------------------------------------------------------------ loading
     def load_data_list(self) -> List[Dict]:
         """Load, select and validate the annotations of this split."""
+        if self.store is not None:  # ann_file is the store (with data_root)
+            return self._finish_data_list(*self._load_store_index())
         raw = load_skeleton_pickle(self.ann_file)
         annotations, splits, classes, problems = unpack_annotations(
             raw, self.ann_file)
@@ -206,6 +224,10 @@ class LongTailPoseDataset(PoseDataset):
 
         num_classes = self._resolve_num_classes(annotations, classes)
         data_list = self._select_split(annotations, splits)
+        return self._finish_data_list(data_list, num_classes, classes)
+
+    def _finish_data_list(self, data_list: List[Dict], num_classes: int,
+                          classes: Optional[Sequence]) -> List[Dict]:
         data_list = self._select_long_tail(data_list, num_classes)
         data_list = self._validate(data_list, num_classes)
 
@@ -279,7 +301,9 @@ class LongTailPoseDataset(PoseDataset):
         """Check labels and keypoints; return the samples kept (bad ones
         dropped where ``nonfinite`` / ``empty_samples`` say ``'drop'``)."""
         self._checked_labels(data_list, num_classes)
-        data_list = self._checked_keypoints(data_list)
+        data_list = (checked_store_keypoints(self, data_list)
+                     if self._store is not None else
+                     self._checked_keypoints(data_list))
         labels = np.array([int(a['label']) for a in data_list],
                           dtype=np.int64)
         counts = counts_from_labels(labels, num_classes)
@@ -348,7 +372,7 @@ class LongTailPoseDataset(PoseDataset):
         super().full_init()
         if self._indices is not None:
             self._labels = np.array(
-                [int(self.get_data_info(i)['label']) for i in range(len(self))],
+                [int(self._index_info(i)['label']) for i in range(len(self))],
                 dtype=np.int64)
         counts = counts_from_labels(self._labels, self.num_classes)
         self._metainfo['class_counts'] = counts.tolist()

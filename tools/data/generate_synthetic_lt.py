@@ -14,6 +14,10 @@ Examples::
 
     # list the class table
     python tools/data/generate_synthetic_lt.py --list-classes
+
+    # a memory-mapped skeleton store instead of a pickle, written sample by
+    # sample (for sets larger than RAM; see brl_mm.datasets.store)
+    python tools/data/generate_synthetic_lt.py --store data/skeleton/synth_store
 """
 import argparse
 import os
@@ -27,6 +31,7 @@ try:
                                            max_synthetic_classes,
                                            synthetic_class_names,
                                            synthetic_layouts)
+    from brl_mm.datasets import SkeletonStore, SkeletonStoreWriter
 except ImportError:  # running from a source checkout without installing
     sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..',
                                             '..')))
@@ -34,6 +39,7 @@ except ImportError:  # running from a source checkout without installing
                                            max_synthetic_classes,
                                            synthetic_class_names,
                                            synthetic_layouts)
+    from brl_mm.datasets import SkeletonStore, SkeletonStoreWriter
 
 
 def default_out_file(layout: str) -> str:
@@ -112,6 +118,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='val performers')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument(
+        '--store',
+        default=None,
+        metavar='DIR',
+        help='write a skeleton store directory (streaming) instead of a '
+        'pickle')
+    parser.add_argument('--store-dtype',
+                        default='float32',
+                        choices=('float32', 'float16'),
+                        help='on-disk dtype of the store\'s keypoints')
+    parser.add_argument('--force',
+                        action='store_true',
+                        help='replace an existing --store directory')
+    parser.add_argument(
         '--list-classes',
         action='store_true',
         help='print the class names for --num-classes and exit')
@@ -141,6 +160,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         print('error: give the output file once (OUT_FILE or --out), got '
               f'{args.out_file} and {args.out_option}', file=sys.stderr)
         return 2
+    if args.store and (args.out_file or args.out_option):
+        print('error: give a pickle (OUT_FILE / --out) or --store DIR, not '
+              'both', file=sys.stderr)
+        return 2
+    if args.store:
+        return write_store(args)
     out_file = (args.out_file or args.out_option
                 or default_out_file(args.layout))
     start = time.perf_counter()
@@ -179,6 +204,42 @@ def main(argv: Optional[List[str]] = None) -> int:
           f'{args.val_per_class} per class, '
           f'{len(meta["val_subject_ids"])} other subjects')
     print('train counts per class: ' + ' '.join(str(c) for c in counts))
+    return 0
+
+
+def write_store(args: argparse.Namespace) -> int:
+    """Generate straight into a skeleton store, one sample at a time.
+
+    Args:
+        args (argparse.Namespace): The parsed arguments (``args.store``).
+
+    Returns:
+        int: Exit status.
+    """
+    start = time.perf_counter()
+    try:
+        classes = synthetic_class_names(args.num_classes)
+        with SkeletonStoreWriter(args.store, dtype=args.store_dtype,
+                                 force=args.force, classes=classes,
+                                 splits=('xsub_train', 'xsub_val'),
+                                 meta=dict(source='generate_synthetic_lt',
+                                           args=vars(args))) as writer:
+            data = generate_synthetic_lt(
+                None, num_classes=args.num_classes, n_max=args.n_max,
+                imbalance_factor=args.imbalance_factor,
+                val_per_class=args.val_per_class, layout=args.layout,
+                min_frames=args.min_frames, max_frames=args.max_frames,
+                seed=args.seed, fps=args.fps,
+                train_subjects=args.train_subjects,
+                val_subjects=args.val_subjects,
+                sink=lambda ann, split: writer.add(ann, (split, )))
+    except (TypeError, ValueError, OSError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    print(f'wrote {SkeletonStore(args.store).summary()} in '
+          f'{time.perf_counter() - start:.1f} s')
+    print('train counts per class: ' +
+          ' '.join(str(c) for c in data['meta']['train_counts']))
     return 0
 
 

@@ -47,7 +47,7 @@ under 20 MB. mmaction's skeleton pipelines resample every clip to a fixed
 length anyway. Pass ``fps=30, max_frames=300`` for NTU-like frame counts
 (and a pickle about four times larger).
 """
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -105,7 +105,9 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
                           fps: float = 15.0,
                           train_subjects: int = 20,
                           val_subjects: int = 20,
-                          num_setups: int = 17) -> dict:
+                          num_setups: int = 17,
+                          sink: Optional[Callable[[dict, str], None]] = None
+                          ) -> dict:
     """Generate a synthetic long-tailed skeleton action dataset.
 
     Train: ``lt_class_counts(num_classes, n_max, imbalance_factor)`` samples
@@ -141,6 +143,10 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
         val_subjects (int): Number of val performers. Defaults to 20.
         num_setups (int): Number of camera setups (height, distance, tilt).
             Defaults to 17 (as NTU RGB+D 60).
+        sink (callable, optional): Called as ``sink(annotation, split)`` for
+            every sample as it is made, which is then not kept
+            (``annotations`` stays empty): streams a dataset larger than RAM,
+            e.g. into a skeleton store.
 
     Returns:
         dict: ``split`` (``xsub_train`` / ``xsub_val`` frame_dir lists),
@@ -198,7 +204,10 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
             for i, (info, T) in enumerate(zip(infos, lengths)):
                 ann = _render(spec, info, split_id, i, pool, setups, layout,
                               int(T), float(fps), seed)
-                annotations.append(ann)
+                if sink is None:
+                    annotations.append(ann)
+                else:
+                    sink(ann, key)
                 split[key].append(ann['frame_dir'])
 
     val_counts = [val_per_class] * num_classes
