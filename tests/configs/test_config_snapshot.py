@@ -139,6 +139,12 @@ INTENDED: List[Intended] = [
     Intended(('configs/brl/baselines/ntu*', 'configs/brl/baselines/k400/*'),
              'stock features (baselines)',
              rename_types(_BASELINE_TRAIN, GenSkeFeatK='GenSkeFeat')),
+    # Checkpoints are written atomically (temp file + fsync + rename; issue
+    # 16): mmengine's CheckpointHook with brl_mm's atomic local backend.
+    Intended('configs/brl/*', 'atomic checkpoints (issue 16)',
+             set_key('default_hooks.checkpoint.type', 'AtomicCheckpointHook')),
+    # The training class counts travel in checkpoint meta (issue 15 item 3):
+    # DetachedScheduleHook writes them itself, no config key changes.
 ]
 
 #: Helper variables (not compared) that are gone on purpose: the pre-built
