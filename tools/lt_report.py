@@ -15,7 +15,8 @@ import numpy as np
 
 import brl_mm  # noqa: F401
 from brl_mm.datasets import dataset_class_counts
-from brl_mm.engine.launch import load_tool_config, run_cli
+from brl_mm.engine.launch import run_cli
+from brl_mm.utils import load_config
 from brl_mm.evaluation import format_lt_table, load_dump, long_tail_accuracy
 
 EXPECTED_DUMP = ('a tools/test.py --dump file (a pickled list of dicts with '
@@ -60,7 +61,7 @@ def train_counts_from_config(config: str) -> np.ndarray:
     from mmaction.registry import DATASETS
     from mmaction.utils import register_all_modules
     register_all_modules()
-    cfg = load_tool_config(config)
+    cfg = load_config(config)
     dataset_cfg = cfg.train_dataloader.dataset
     dataset = DATASETS.build(dataset_cfg)
     return dataset_class_counts(dataset)

@@ -18,8 +18,9 @@ import brl_mm  # noqa: F401  (compat shims + registration, before mmaction)
 from brl_mm.engine.launch import (add_launch_args, build_runner,
                                   check_cfg_options, check_checkpoint_file,
                                   configure_distributed, default_work_dir,
-                                  load_tool_config, parse_launch_args,
+                                  parse_launch_args,
                                   run_cli)
+from brl_mm.utils import load_config
 from mmengine.config import Config
 
 
@@ -91,7 +92,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    cfg = load_tool_config(args.config)
+    cfg = load_config(args.config)
     check_checkpoint_file(args.checkpoint, 'CHECKPOINT')
     build_runner(merge_args(cfg, args)).test()
 

@@ -21,9 +21,10 @@ from brl_mm.engine.launch import (add_launch_args, build_runner,
                                   check_cfg_options, check_checkpoint_file,
                                   check_work_dir, configure_distributed,
                                   default_work_dir, launcher_rank,
-                                  load_tool_config, log_to_file_only,
+                                  log_to_file_only,
                                   parse_launch_args, run_cli)
 from brl_mm.engine.work_dir import WorkDirLock, move_earlier_run_aside
+from brl_mm.utils import load_config
 from mmengine.config import Config
 
 
@@ -133,7 +134,7 @@ def resolve_auto_resume(cfg: Config) -> List[str]:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    cfg = merge_args(load_tool_config(args.config), args)
+    cfg = merge_args(load_config(args.config), args)
     resume = cfg.get('resume')
     if args.resume != 'auto':  # a file the user named: before anything
         check_checkpoint_file(cfg.get('load_from'),

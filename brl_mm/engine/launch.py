@@ -210,33 +210,6 @@ class ConfigOptionError(ValueError):
     """A ``--cfg-options`` key that is most likely a typo."""
 
 
-def load_tool_config(path: str) -> Config:
-    """``Config.fromfile`` without yapf re-formatting, with a clear error
-    for a config path that does not exist.
-
-    Args:
-        path (str): The config file.
-
-    Raises:
-        FileNotFoundError: Naming the path and where it was looked for.
-
-    Returns:
-        Config: The config.
-    """
-    if not osp.isfile(path):
-        near = difflib.get_close_matches(
-            osp.basename(path),
-            os.listdir(osp.dirname(path) or '.') if osp.isdir(
-                osp.dirname(path) or '.') else [], n=1)
-        hint = (f' (did you mean {osp.join(osp.dirname(path), near[0])}?)'
-                if near else '')
-        raise FileNotFoundError(
-            f'config {path} not found (looked in {osp.abspath(path)}){hint}')
-    # no yapf re-formatting of the config text each time the Runner logs or
-    # dumps it (seconds per time; compat shim config_format_flag)
-    return Config.fromfile(path, format_python_code=False)
-
-
 def check_cfg_options(cfg: Config, options: Optional[dict]) -> List[str]:
     """Check ``--cfg-options`` keys against the config before merging.
 
