@@ -9,11 +9,13 @@ Renames ``cls_head.fc_cls.*`` -> ``cls_head.fc.*``, strips ``module.``,
 reads ``ckpt['state_dict']`` when present, and writes
 ``dict(state_dict=..., meta=...)`` for ``load_from`` /
 ``mmengine.runner.load_checkpoint``. With ``--config`` the keys are checked
-against the config's model and unmatched keys are reported (exit status 1
-with ``--strict``). ``--zoo NAME`` takes the config (and so the stream) of a
-model-zoo entry (``configs/**/metafile.yml``), always loads strictly (exit
-status 1 otherwise) and records the zoo name and the BRL authors' top-1 in the
-output's meta. The source file's sha256 is always recorded
+against the config's model: keys that do not match write nothing and exit
+with status 2, listing them and the likely cause, unless
+``--allow-unmatched``. ``--zoo NAME`` takes the config (and so the stream) of
+a model-zoo entry (``configs/**/metafile.yml``), loads the written file
+strictly and records the zoo name and the BRL authors' top-1 in the output's
+meta. An unreadable, truncated or foreign file stops with an error naming it
+and what it is (exit status 2), before anything is unpickled. The source file's sha256 is always recorded
 (``meta['source_sha256']``). An existing output is kept unless ``--force``.
 
 Security: mmcv-1.x checkpoints pickle objects torch's safe loader refuses.
@@ -27,11 +29,12 @@ import sys
 from mmengine.config import DictAction
 from mmengine.runner import load_checkpoint
 
-from brl_mm.zoo import (UnmatchedKeysError, build_model_from_config,
-                        convert_checkpoint, get_zoo_entry)
+from brl_mm.engine.launch import run_cli
+from brl_mm.zoo import build_model_from_config, convert_checkpoint, get_zoo_entry
 
 
-def main(argv=None) -> int:
+def main(argv=None) -> None:
+    """Convert; a user error raises (``run_cli`` prints it last, exit 2)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='original BRL / PYSKL checkpoint '
                         '(trusted file)')
@@ -45,45 +48,39 @@ def main(argv=None) -> int:
                         'model.cls_head.num_classes=120')
     parser.add_argument('--force', action='store_true',
                         help='overwrite an existing output file')
-    parser.add_argument('--strict', action='store_true',
-                        help='exit with status 1 if any key is unmatched')
+    parser.add_argument('--allow-unmatched', action='store_true',
+                        help='with --config: write the file even if keys do '
+                        'not match the model (they are listed)')
     args = parser.parse_args(argv)
     if args.zoo and args.config:
         parser.error('give --zoo NAME or --config, not both')
+    if args.zoo and args.allow_unmatched:
+        parser.error('--zoo always loads strictly; drop --allow-unmatched')
     model, extra_meta = None, None
-    try:
-        if args.zoo:
+    if args.zoo:
+        try:
             entry = get_zoo_entry(args.zoo)
-            args.config, args.strict = entry.config_path, True
-            extra_meta = dict(zoo_name=entry.name, zoo_config=entry.config,
-                              zoo_stream=entry.stream,
-                              expected_top1=entry.expected_top1,
-                              official_source=entry.source)
-            print(f'{entry.name}: config {entry.config} ({entry.stream}); '
-                  f'official source {entry.source or "none"}')
-        if args.config:
-            model = build_model_from_config(args.config, args.cfg_options)
-        report = convert_checkpoint(
-            args.src, args.dst, model=model, force=args.force,
-            extra_meta=extra_meta, require_match=bool(args.zoo))
-    except UnmatchedKeysError as error:
-        print(error.report.format())
-        print(f'error: the keys do not match the model of {args.zoo} '
-              f'({args.config}); nothing written. Is {args.src} the '
-              f'{extra_meta["zoo_stream"]} checkpoint of that benchmark?',
-              file=sys.stderr)
-        return 1
-    except (FileExistsError, FileNotFoundError, KeyError) as error:
-        print(f'error: {error.args[0] if error.args else error}',
-              file=sys.stderr)
-        return 2
+        except KeyError as error:  # an unknown name: a user error
+            raise ValueError(error.args[0]) from None
+        args.config = entry.config_path
+        extra_meta = dict(zoo_name=entry.name, zoo_config=entry.config,
+                          zoo_stream=entry.stream,
+                          expected_top1=entry.expected_top1,
+                          official_source=entry.source)
+        print(f'{entry.name}: config {entry.config} ({entry.stream}); '
+              f'official source {entry.source or "none"}')
+    if args.config:
+        model = build_model_from_config(args.config, args.cfg_options)
+    report = convert_checkpoint(
+        args.src, args.dst, model=model, force=args.force,
+        extra_meta=extra_meta,
+        require_match=model is not None and not args.allow_unmatched)
     print(report.format())
     if args.zoo:  # the real thing: a strict load of the written file
         load_checkpoint(model, args.dst, map_location='cpu', strict=True)
         print(f'strict load of {args.dst} into {args.zoo}: ok')
     print(f'wrote {args.dst}')
-    return 1 if args.strict and report.unmatched else 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_cli(main))

@@ -33,6 +33,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
+from brl_mm.compat.checkpoint_loading import (UnreadableCheckpointError,
+                                              describe_checkpoint_file)
 from brl_mm.utils import atomic_write
 
 __all__ = [
@@ -162,17 +164,28 @@ def load_legacy_checkpoint(path: str,
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint {path!r} does not exist')
+    # the framing first: nothing of an empty, truncated or foreign file is
+    # unpickled (legacy torch pickles of mmcv 1.x pass)
+    problem = describe_checkpoint_file(path)
+    if problem:
+        raise UnreadableCheckpointError(
+            f'checkpoint {path} cannot be loaded: it is {problem}')
     try:
-        return torch.load(
-            path, map_location=map_location, weights_only=True), []
-    except pickle.UnpicklingError:
-        pass
-    missing: List[str] = []
-    checkpoint = torch.load(
-        path,
-        map_location=map_location,
-        weights_only=False,  # trusted: the file the user named
-        pickle_module=_make_unpickler_module(missing))
+        try:
+            return torch.load(
+                path, map_location=map_location, weights_only=True), []
+        except pickle.UnpicklingError:
+            pass
+        missing: List[str] = []
+        checkpoint = torch.load(
+            path,
+            map_location=map_location,
+            weights_only=False,  # trusted: the file the user named
+            pickle_module=_make_unpickler_module(missing))
+    except (RuntimeError, EOFError) as error:
+        raise UnreadableCheckpointError(
+            f'checkpoint {path} cannot be loaded ({error}); is it a complete '
+            'PyTorch checkpoint?') from error
     return checkpoint, sorted(set(missing))
 
 
@@ -186,15 +199,15 @@ def extract_state_dict(checkpoint: Any) -> 'OrderedDict[str, torch.Tensor]':
         OrderedDict: The tensors, in file order.
     """
     if not isinstance(checkpoint, dict):
-        raise TypeError('expected a checkpoint dict (optionally with a '
-                        f"'state_dict' entry), got {type(checkpoint)!r}")
+        raise ValueError('expected a checkpoint dict (optionally with a '
+                         f"'state_dict' entry), got {type(checkpoint)!r}")
     state_dict = checkpoint.get('state_dict', checkpoint)
     if not isinstance(state_dict, dict):
-        raise TypeError("checkpoint['state_dict'] is not a dict but "
-                        f'{type(state_dict)!r}')
+        raise ValueError("checkpoint['state_dict'] is not a dict but "
+                         f'{type(state_dict)!r}')
     bad = [k for k, v in state_dict.items() if not torch.is_tensor(v)]
     if bad:
-        raise TypeError(
+        raise ValueError(
             'the state dict holds non-tensor entries (is this a model '
             f'checkpoint?): {bad[:5]}')
     return OrderedDict(state_dict)
@@ -403,13 +416,24 @@ def _plain(value: Any, depth: int = 0) -> Any:
 class UnmatchedKeysError(ValueError):
     """The converted keys do not match the model (nothing was written).
 
+    The message's first line is the summary; the lines after it list the
+    mismatched / missing / unexpected keys and the likely cause (joints,
+    classes, input channels, backbone).
+
     Args:
         report (ConversionReport): The conversion's report.
+        details (str, optional): The key-by-key description.
     """
 
-    def __init__(self, report: ConversionReport) -> None:
-        super().__init__('the converted keys do not match the model: '
-                         'strict loading would fail')
+    def __init__(self, report: ConversionReport,
+                 details: Optional[str] = None) -> None:
+        count = (len(report.missing_in_checkpoint) +
+                 len(report.unexpected_in_checkpoint) +
+                 len(report.shape_mismatch) + len(report.unknown_prefix))
+        summary = (f'{count} keys of the converted checkpoint do not match '
+                   'the model: strict loading would fail, nothing was '
+                   'written (--allow-unmatched writes it anyway)')
+        super().__init__(summary + ('\n' + details if details else ''))
         self.report = report
 
 
@@ -462,8 +486,11 @@ def convert_in_memory(src: str,
         ``source_meta``) and the :class:`ConversionReport`.
     """
     checkpoint, missing_classes = load_legacy_checkpoint(src)
-    state_dict, renamed = convert_state_dict(
-        extract_state_dict(checkpoint), rules)
+    try:
+        tensors = extract_state_dict(checkpoint)
+    except ValueError as error:
+        raise ValueError(f'{src}: {error}') from None
+    state_dict, renamed = convert_state_dict(tensors, rules)
     report = ConversionReport(
         num_keys=len(state_dict),
         source_sha256=file_sha256(src),
@@ -521,7 +548,12 @@ def convert_checkpoint(src: str,
         raise ValueError('src and dst are the same file; write elsewhere')
     converted, report = convert_in_memory(src, model, rules, extra_meta)
     if require_match and report.unmatched:
-        raise UnmatchedKeysError(report)
+        from ..engine.hooks.checkpoint_fit import (checkpoint_fit_report,
+                                                   loss_state_prefixes)
+        details = checkpoint_fit_report(
+            converted['state_dict'], model.state_dict(),
+            runtime_prefixes=loss_state_prefixes(model))
+        raise UnmatchedKeysError(report, details)
     with atomic_write(dst, 'wb') as f:
         if osp.exists(dst) and not force:  # appeared meanwhile
             raise FileExistsError(f'{dst!r} exists; pass --force')

@@ -57,8 +57,8 @@ def test_wrong_file_for_the_name_writes_nothing(tmp_path):
         src, _ = fake_original(tmp_path, backbone, classes)
         dst = tmp_path / f'out_{backbone}.pth'
         result = run_tool('--zoo', NAME, src, str(dst))
-        assert result.returncode == 1
-        assert 'nothing written' in result.stderr
+        assert result.returncode == 2
+        assert 'nothing was written' in result.stderr
         assert 'Traceback' not in result.stderr
         assert not dst.exists()
 

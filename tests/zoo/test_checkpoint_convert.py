@@ -198,7 +198,7 @@ def test_convert_state_dict_rules():
     with pytest.raises(ValueError, match='cls_head.fc.weight'):
         convert_state_dict(OrderedDict([('cls_head.fc.weight', 1),
                                         ('cls_head.fc_cls.weight', 2)]))
-    with pytest.raises(TypeError, match='non-tensor'):
+    with pytest.raises(ValueError, match='non-tensor'):
         extract_state_dict(dict(state_dict=dict(a=1)))
 
 
@@ -229,16 +229,43 @@ def test_cli_never_overwrites_without_force(tmp_path, capsys):
         "model = dict(type='RecognizerGCN', backbone=dict(type='CTRGCN', "
         "graph_cfg=dict(layout='nturgb+d', mode='spatial')), "
         "cls_head=dict(type='GCNHead', num_classes=60, in_channels=256))\n")
-    args = [str(src), str(dst), '--config', str(config), '--strict']
-    assert tool.main(args) == 0
+    args = [str(src), str(dst), '--config', str(config)]
+    assert tool.run_cli(tool.main, args) == 0
     assert 'strict load works' in capsys.readouterr().out
     before = dst.read_bytes()
-    assert tool.main(args) == 2  # exists, no --force
-    assert 'force' in capsys.readouterr().err
+    assert tool.run_cli(tool.main, args) == 2  # exists, no --force
+    assert 'force' in capsys.readouterr().err.strip().splitlines()[-1]
     assert dst.read_bytes() == before
     with pytest.raises(FileExistsError, match='force'):
         convert_checkpoint(str(src), str(dst))
-    # --force overwrites; a 120-class head is reported as unmatched
-    assert tool.main(args + ['--force', '--cfg-options',
-                             'model.cls_head.num_classes=120']) == 1
+    # a 120-class head does not fit: nothing written, exit 2, keys listed
+    wrong = args + ['--force', '--cfg-options',
+                    'model.cls_head.num_classes=120']
+    assert tool.run_cli(tool.main, wrong) == 2
+    err = capsys.readouterr().err
+    assert 'cls_head.fc.weight' in err and 'class' in err
+    assert err.strip().splitlines()[-1].startswith('error: ')
+    assert 'nothing was written' in err
+    assert dst.read_bytes() == before
+    # ... unless the user asks for it
+    assert tool.run_cli(tool.main, wrong + ['--allow-unmatched']) == 0
     assert 'shape mismatch' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('content, what', [
+    (b'', 'empty'),
+    (bytes(range(256)) * 8, 'not'),
+    (None, 'truncated'),
+])
+def test_cli_names_an_unreadable_source_and_unpickles_nothing(
+        tmp_path, capsys, content, what):
+    tool = load_tool('convert_brl_checkpoint')
+    src, dst = tmp_path / 'brl.pth', tmp_path / 'out.pth'
+    if content is None:  # a real checkpoint cut in half
+        torch.save(dict(state_dict={'w': torch.zeros(1000)}), str(src))
+        content = src.read_bytes()[:len(src.read_bytes()) // 2]
+    src.write_bytes(content)
+    assert tool.run_cli(tool.main, [str(src), str(dst)]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith('error: ') and str(src) in last and what in last
+    assert not dst.exists()
