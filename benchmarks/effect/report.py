@@ -6,14 +6,8 @@ from typing import Dict, Optional, Sequence
 
 import numpy as np
 
-from .experiments import (
-    METHODS,
-    METRICS,
-    REPORT_METRICS,
-    SIZES,
-    STREAM_METHODS,
-    TAIL_SHARE,
-)
+from .experiments import (METHODS, METRICS, REPORT_METRICS, SIZES,
+                          STREAM_METHODS, TAIL_SHARE)
 
 
 # ------------------------------------------------------------ aggregation

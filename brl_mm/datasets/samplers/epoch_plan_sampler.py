@@ -24,6 +24,7 @@ repeats it. The global RNGs are not touched, so
 :class:`~brl_mm.engine.EpochSeedHook`'s streams are unchanged.
 """
 import math
+from abc import ABC, abstractmethod
 from typing import Iterator, Optional, Sized, Tuple
 
 import numpy as np
@@ -68,7 +69,7 @@ def epoch_plan(rates: torch.Tensor, groups: torch.Tensor, epoch_length: int,
     return plan[torch.randperm(epoch_length, generator=generator)]
 
 
-class EpochPlanSampler(Sampler):
+class EpochPlanSampler(Sampler, ABC):
     """Base of the class-rebalancing samplers: epoch plans, DDP shards.
 
     Subclasses give the per-sample rates (:meth:`sample_rates`). Every rank
@@ -125,6 +126,7 @@ class EpochPlanSampler(Sampler):
             self.total_size = self.epoch_length
 
     # ------------------------------------------------------- for subclasses
+    @abstractmethod
     def sample_rates(self, cat_ids) -> Tuple[np.ndarray, np.ndarray]:
         """Per-sample rates and groups (see :func:`epoch_plan`).
 
@@ -135,7 +137,6 @@ class EpochPlanSampler(Sampler):
             tuple[np.ndarray, np.ndarray]: ``(L,)`` float64 rates and
             ``(L,)`` int64 groups.
         """
-        raise NotImplementedError
 
     def default_epoch_length(self, cat_ids) -> int:
         """Epoch length when none is given: the dataset's length."""

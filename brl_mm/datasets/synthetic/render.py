@@ -6,20 +6,9 @@ from typing import Dict, Tuple
 import numpy as np
 
 from ...layouts import get_layout
-from .body_model import (
-    _BODY,
-    _CONTACT_CLEARANCE,
-    _IDLE_DEG,
-    _JITTER_MULT,
-    _SIDES,
-    _forward_kinematics,
-    _j,
-    _layout_joint_index,
-    _local_rotations,
-    _rot_y,
-    _smooth_noise,
-    _Subject,
-)
+from .body_model import (_BODY, _CONTACT_CLEARANCE, _IDLE_DEG, _JITTER_MULT,
+                         _SIDES, _forward_kinematics, _j, _layout_joint_index,
+                         _local_rotations, _rot_y, _smooth_noise, _Subject)
 from .classes import _ClassSpec
 from .tracks import _Track
 
