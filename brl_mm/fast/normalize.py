@@ -21,9 +21,7 @@ and interrupted runs never leave a half-written entry under a valid name; an
 unreadable entry is recomputed and rewritten.
 """
 import hashlib
-import os
 import os.path as osp
-import tempfile
 import warnings
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional, Tuple
@@ -32,6 +30,8 @@ import mmaction
 import numpy as np
 from mmaction.datasets.transforms import PreNormalize3D
 from mmaction.registry import TRANSFORMS
+
+from ..utils.atomic_io import atomic_write
 
 __all__ = ['CachedPreNormalize3D', 'nonempty_frames']
 
@@ -343,26 +343,20 @@ class CachedPreNormalize3D(PreNormalize3D):
             return
         keypoint, center = entry
         path = self._path(key)
-        tmp = None
         try:
-            os.makedirs(osp.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(
-                dir=osp.dirname(path), prefix='.tmp-', suffix='.npy')
-            with os.fdopen(fd, 'wb') as f:
+            # a cache: atomic (never read half-written) but not fsync-ed
+            with atomic_write(path, 'wb', fsync=False) as f:
                 np.save(f, keypoint, allow_pickle=False)
                 np.save(
                     f,
                     np.empty(0) if center is None else center,
                     allow_pickle=False)
-            os.replace(tmp, path)
         except OSError as error:
             self._disk_ok = False
             warnings.warn(
                 f'CachedPreNormalize3D: cannot write the cache in '
                 f'{self.cache_dir} ({error}); continuing with the memory '
                 'cache only. Set cache_dir to a writable directory.')
-            if tmp is not None and osp.exists(tmp):
-                os.remove(tmp)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(zaxis={self.zaxis}, '

@@ -114,7 +114,7 @@ def test_source_or_argument_change_is_a_miss(tmp_path):
     assert transform.cache_key(renamed) != transform.cache_key(sample)
     files = [f for _, _, names in os.walk(tmp_path) for f in names]
     assert len(files) == 3 and all(f.endswith('.npy') for f in files)
-    assert not any(f.startswith('.tmp-') for f in files)
+    assert not any(f.startswith('.') or f.endswith('.tmp') for f in files)
 
 
 def test_unreadable_entry_is_recomputed_and_rewritten(tmp_path):
@@ -245,7 +245,7 @@ def test_disk_cache_shared_by_loader_workers(tmp_path):
         expected = stock(_copy(sample))['keypoint']
         np.testing.assert_array_equal(np.asarray(got), expected)
     files = sorted(f for _, _, names in os.walk(tmp_path) for f in names)
-    assert len(files) == 5 and not any(f.startswith('.tmp-') for f in files)
+    assert len(files) == 5 and not any(f.startswith('.') or f.endswith('.tmp') for f in files)
     fresh = CachedPreNormalize3D(cache_dir=str(tmp_path))
     for sample in samples[:5]:
         _assert_same(fresh(_copy(sample)), stock(_copy(sample)))
