@@ -81,16 +81,14 @@ from _common import (CLIP_LEN, NTU60_LT_COUNTS, NUM_CLASSES,
 from mmaction.registry import MODELS, TRANSFORMS
 from mmaction.structures import ActionDataSample
 from mmcv.transforms import Compose
-from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import MMLogger
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import init_default_scope
 
-from brl_mm.fast import compact_collate
-from brl_mm.fast import warm_normalize_cache
+from brl_mm.fast import compact_collate, warm_normalize_cache
 from brl_mm.engine.hooks import DetachedScheduleHook
-from brl_mm.utils import dump_atomically
+from brl_mm.utils import dump_atomically, load_config
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BRL_MODEL_CFG = osp.join(REPO, 'configs', '_base_', 'models',
@@ -104,7 +102,7 @@ NTU60_LT_SAMPLES = 7892  # NTU60-LT X-Sub IF=100, x RepeatDataset(times=5)
 def _brl_model(device: torch.device, stock_head: bool,
                weights: Dict) -> torch.nn.Module:
     init_default_scope('mmaction')
-    cfg = Config.fromfile(BRL_MODEL_CFG)
+    cfg = load_config(BRL_MODEL_CFG)
     model_cfg = copy.deepcopy(cfg.model)
     if stock_head:
         model_cfg.cls_head.type = 'GCNHead'
@@ -281,7 +279,7 @@ def bench_components(device: torch.device, batch_size: int, reps: int,
 # ---------------------------------------------------------------- pipeline
 def brl_train_pipeline(**normalize_args) -> Compose:
     """The BRL train pipeline of the NTU dataset config."""
-    steps = copy.deepcopy(Config.fromfile(BRL_DATA_CFG).train_pipeline)
+    steps = copy.deepcopy(load_config(BRL_DATA_CFG).train_pipeline)
     assert steps[0]['type'] == 'CachedPreNormalize3D', steps[0]
     steps[0].update(normalize_args)
     return Compose([TRANSFORMS.build(s) for s in steps])

@@ -35,7 +35,7 @@ import torch
 
 from brl_mm.compat.checkpoint_loading import (UnreadableCheckpointError,
                                               describe_checkpoint_file)
-from brl_mm.utils import atomic_write
+from brl_mm.utils import atomic_write, load_config
 
 __all__ = [
     'RENAME_RULES', 'MissingClassPlaceholder', 'LegacyUnpickler',
@@ -380,9 +380,8 @@ def build_model_from_config(config: str,
     """
     import brl_mm  # noqa: F401  (compat shims + registration)
     from mmaction.registry import MODELS
-    from mmengine.config import Config
     from mmengine.registry import init_default_scope
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     if 'model' not in cfg:
