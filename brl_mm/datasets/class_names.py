@@ -1,10 +1,10 @@
 """Class names of the benchmarks, shipped with the package.
 
-``brl_mm/data/class_names/{ntu60,ntu120,nw_ucla}.txt`` hold one name per line
-in label order: NTU RGB+D actions A1..A60 / A1..A120 and the ten NW-UCLA
-actions (a01..a06, a08, a09, a11, a12). Kinetics-400 is not shipped: its
-400 names are not in the mmaction2 wheel and we do not reproduce them from
-memory, so a K400 pickle must carry its own ``classes`` entry.
+``brl_mm/data/class_names/{ntu60,ntu120,nw_ucla,k400}.txt`` hold one name
+per line in label order: NTU RGB+D actions A1..A60 / A1..A120, the ten
+NW-UCLA actions (a01..a06, a08, a09, a11, a12) and the 400 Kinetics-400
+classes in the standard (alphabetical) label order of the Kinetics label
+maps, which mmaction2's and PYSKL's K400 skeleton annotations use.
 """
 import os
 import os.path as osp
@@ -22,6 +22,7 @@ BENCHMARK_CLASS_LISTS = {
     ('nturgb+d', 60): 'ntu60',
     ('nturgb+d', 120): 'ntu120',
     ('nw_ucla', 10): 'nw_ucla',
+    ('coco', 400): 'k400',
 }
 
 
@@ -63,7 +64,8 @@ def benchmark_class_names(layout: Optional[str],
 
     Returns:
         tuple[str] | None: NTU60 names for (``'nturgb+d'``, 60), NTU120 for
-        (``'nturgb+d'``, 120), NW-UCLA for (``'nw_ucla'``, 10), else None.
+        (``'nturgb+d'``, 120), NW-UCLA for (``'nw_ucla'``, 10), Kinetics-400
+        for (``'coco'``, 400), else None.
     """
     name = BENCHMARK_CLASS_LISTS.get((layout, int(num_classes)))
     return load_class_names(name) if name is not None else None

@@ -12,7 +12,7 @@ from brl_mm.testing import write_skeleton_pickle
 
 
 def test_lists():
-    assert packaged_class_lists() == ['ntu120', 'ntu60', 'nw_ucla']
+    assert packaged_class_lists() == ['k400', 'ntu120', 'ntu60', 'nw_ucla']
     ntu120, ntu60 = load_class_names('ntu120'), load_class_names('ntu60')
     assert len(ntu120) == 120 and len(set(ntu120)) == 120
     assert ntu60 == ntu120[:60]  # NTU120 extends NTU60's A1..A60
@@ -24,8 +24,12 @@ def test_lists():
     assert ntu120[119] == ('finger-guessing game (playing '
                            'rock-paper-scissors)')         # A120
     assert load_class_names('nw_ucla') == NW_UCLA_CLASSES
+    k400 = load_class_names('k400')  # the Kinetics label map's order
+    assert len(k400) == 400 and len(set(k400)) == 400
+    assert k400 == tuple(sorted(k400, key=str.lower))
+    assert (k400[0], k400[5], k400[399]) == ('abseiling', 'archery', 'zumba')
     with pytest.raises(FileNotFoundError, match='ntu60'):
-        load_class_names('k400')  # not shipped: never invented
+        load_class_names('k700')
 
 
 def test_benchmark_lookup():
@@ -33,7 +37,8 @@ def test_benchmark_lookup():
     assert len(benchmark_class_names('nturgb+d', 120)) == 120
     assert benchmark_class_names('nw_ucla', 10)[9] == 'carry'
     assert benchmark_class_names('nturgb+d', 20) is None
-    assert benchmark_class_names('coco', 400) is None
+    assert benchmark_class_names('coco', 400)[-1] == 'zumba'
+    assert benchmark_class_names('coco', 60) is None
     assert benchmark_class_names(None, 60) is None
 
 
