@@ -39,14 +39,8 @@ except ImportError:  # running from a source checkout without installing
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` if None.
-
-    Returns:
-        argparse.Namespace: The parsed arguments.
-    """
+    """The command line (see the module docstring); ``argv`` defaults to
+    ``sys.argv[1:]``."""
     parser = argparse.ArgumentParser(
         description='Convert an mmaction skeleton pickle into a '
         'memory-mapped skeleton store directory.',
