@@ -191,7 +191,7 @@ def verdict(row: Dict, base: Dict) -> str:
 
 
 def format_deltas(entry: Dict, base: str = 'ce',
-                  metrics: Sequence[str] = ('top1', 'tail')) -> str:
+                  metrics: Sequence[str] = ('top1', 'few', 'tail')) -> str:
     """Markdown: per method its per-seed deltas against ``base`` (points)
     and the verdict of :func:`verdict` for each metric."""
     if base not in entry['rows']:
@@ -208,8 +208,9 @@ def format_deltas(entry: Dict, base: str = 'ce',
             continue
         cells = []
         for m in metrics:
-            cells.append(' '.join(f's{s}: {100 * d:+.1f}' for s, d in
-                                  deltas[m][name].items()))
+            # (+ 0.0: no "-0.0" for a float difference of equal scores)
+            cells.append(' '.join(f's{s}: {round(100 * d, 1) + 0.0:+.1f}'
+                                  for s, d in deltas[m][name].items()))
             cells.append(verdict(row[m], entry['rows'][base][m]))
         lines.append(f'| {ROW_LABELS.get(name, name)} | ' +
                      ' | '.join(cells) + ' |')

@@ -410,3 +410,21 @@ def test_quick_utkinect_run(tmp_path, capsys):
     assert R.UTK_DOC_BEGIN in text and R.DOC_BEGIN not in text
     assert '| many (2 cl.) | medium (3 cl.) | few (5 cl.) |' in text
     assert (tmp_path / 'images' / 'lt_effect_utkinect_if10.png').exists()
+
+
+def test_format_deltas_lists_seeds_and_verdicts():
+    def run(top1, few, tail):
+        return dict(top1=top1, few=few, tail=tail)
+
+    runs = dict(ce={0: run(0.5, 0.2, 0.1), 1: run(0.6, 0.2, 0.3)},
+                bsm={0: run(0.5, 0.3, 0.5), 1: run(0.55, 0.4, 0.6)})
+    entry = dict(runs=runs, rows={m: R.summarize(
+        [dict(r, seed=s, per_class=[0.0]) for s, r in per.items()])
+        for m, per in runs.items()})
+    lines = R.format_deltas(entry).splitlines()
+    assert len(lines) == 3
+    assert lines[2] == ('| balanced softmax | s0: +0.0 s1: -5.0 | within '
+                        'spread | s0: +10.0 s1: +20.0 | better | s0: +40.0 '
+                        's1: +30.0 | better |')
+    assert R.format_deltas(dict(entry, rows={'bsm': entry['rows']['bsm']})) \
+        == ''
