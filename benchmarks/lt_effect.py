@@ -45,10 +45,13 @@ from typing import Optional, Sequence
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # brl_mm
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # effect/
 
-from effect.experiments import (DEFAULT_OUT, METHODS,  # noqa: E402
-                                SIZES, STREAM_METHODS, TABLE_METHODS)
-from effect.report import (_jsonable, format_report,  # noqa: E402
-                           plot_if, write_docs)
+from effect.experiments import (DEFAULT_OUTS, DEFAULT_UTKINECT,  # noqa: E402
+                                METHODS, SIZES, STREAM_METHODS,
+                                TABLE_METHODS, UTKINECT_METHODS,
+                                resolve_utkinect)
+from effect.report import (DOC_BEGIN, DOC_END, UTK_DOC_BEGIN,  # noqa: E402
+                           UTK_DOC_END, _jsonable, format_report, plot_if,
+                           write_docs)
 from effect.runner import _worker_loop, collect, plan, run_all  # noqa: E402
 
 
@@ -67,20 +70,33 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     size.add_argument('--full', action='store_true',
                       help='full-size ST-GCN++, configs/brl/synthetic_lt.py '
                       'schedule, 10-clip test (GPU)')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--ifs', type=float, nargs='+', default=[100, 10],
-                        help='imbalance factors of the generated data')
-    parser.add_argument('--methods', nargs='+',
-                        default=list(TABLE_METHODS) +
-                        [m for m in STREAM_METHODS.values() if m != 'brl'],
+    parser.add_argument('--dataset', choices=('synthetic', 'utkinect'),
+                        default='synthetic',
+                        help='synthetic: the generated long-tailed NTU-25 '
+                        'data; utkinect: the recorded UTKinect-Action3D '
+                        'skeletons (--utkinect), long-tailed from their '
+                        'xsub_train (n_max 10, seeded class order), tested '
+                        'on their xsub_val')
+    parser.add_argument('--utkinect', default=DEFAULT_UTKINECT,
+                        help='the UTKinect-Action3D pickle in the NTU-25 '
+                        'layout (relative: from the repository root)')
+    parser.add_argument('--seeds', type=int, nargs='+', default=None,
+                        help='default: 0 1 2 (synthetic), 0-4 (utkinect)')
+    parser.add_argument('--ifs', type=float, nargs='+', default=None,
+                        help='imbalance factors (default: 100 10 for the '
+                        'synthetic data, 10 for utkinect)')
+    parser.add_argument('--methods', nargs='+', default=None,
                         choices=list(METHODS),
-                        help='methods to train (the BRL streams feed the '
-                        'fusions)')
+                        help='methods to train (synthetic default: the main '
+                        'table plus the BRL streams, which feed the '
+                        'fusions; utkinect default: its 9 rows)')
     parser.add_argument('--jobs', type=int, default=2,
                         help='runs in parallel')
     parser.add_argument('--threads', type=int, default=1,
                         help='torch threads per run')
-    parser.add_argument('--out', default=DEFAULT_OUT, help='output dir')
+    parser.add_argument('--out', default=None,
+                        help='output dir (default: work_dirs/lt_effect, '
+                        'work_dirs/lt_effect_utkinect)')
     parser.add_argument('--docs', nargs='?', const='docs/benchmarks.md',
                         default=None, metavar='MD',
                         help='write the tables into this Markdown file '
@@ -98,20 +114,44 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='report a run missing under the current '
                         'configs with its newest result under an earlier '
                         'config hash (listed as such in the report)')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    utk = args.dataset == 'utkinect'
+    if utk and (args.demo or args.full):
+        parser.error('--dataset utkinect has its own size (or --quick); '
+                     '--demo / --full are synthetic sizes')
+    if args.seeds is None:
+        args.seeds = [0, 1, 2, 3, 4] if utk else [0, 1, 2]
+    if args.ifs is None:
+        args.ifs = [10.0] if utk else [100.0, 10.0]
+    if args.methods is None:
+        args.methods = list(UTKINECT_METHODS) if utk else \
+            list(TABLE_METHODS) + [m for m in STREAM_METHODS.values()
+                                   if m != 'brl']
+    if args.out is None:
+        args.out = DEFAULT_OUTS[args.dataset]
+    return args
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Train the missing runs, then write the report (and the docs)."""
     args = parse_args(argv)
     mode = ('quick' if args.quick else 'full' if args.full else
-            'demo' if args.demo else 'cpu')
+            'demo' if args.demo else
+            'utkinect' if args.dataset == 'utkinect' else 'cpu')
+    utkinect = None
+    if args.dataset == 'utkinect':
+        try:
+            utkinect = resolve_utkinect(args.utkinect)
+        except FileNotFoundError as err:
+            print(f'lt_effect: {err}', file=sys.stderr)
+            return 2
     if args.epochs is not None:
         SIZES[mode] = dict(SIZES[mode], max_epochs=args.epochs)
     if args.repeat is not None:
         SIZES[mode] = dict(SIZES[mode], times=args.repeat)
     start = time.perf_counter()
-    runs = plan(args.out, mode, args.ifs, args.seeds, args.methods)
+    runs = plan(args.out, mode, args.ifs, args.seeds, args.methods,
+                utkinect)
     failures, run_s = (0, 0.0) if args.no_train else run_all(runs, args)
     report = collect(runs, stale_ok=args.stale_ok)
     images = {}
@@ -119,8 +159,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         image_dir = osp.join(osp.dirname(osp.abspath(args.docs)), 'images')
         for imbalance_factor, entry in report.items():
             if {'ce', 'brl'} <= set(entry['rows']):
-                name = f'lt_effect_if{imbalance_factor:g}.png'
-                plot_if(entry, osp.join(image_dir, name), imbalance_factor)
+                prefix = 'lt_effect_utkinect' if utkinect else 'lt_effect'
+                name = f'{prefix}_if{imbalance_factor:g}.png'
+                plot_if(entry, osp.join(image_dir, name), imbalance_factor,
+                        'UTKinect-Action3D LT' if utkinect else
+                        'Synthetic NTU-25 LT')
                 images[imbalance_factor] = f'images/{name}'
     planned = len(args.ifs) * len(args.seeds) * len(args.methods)
     finished = planned - sum(len(e['missing']) for e in report.values())
@@ -133,10 +176,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         f.write(text)
     with open(osp.join(args.out, 'report.json'), 'w') as f:
         json.dump(dict(_jsonable(report), mode=mode, info=info,
-                       machine=platform.platform(),
+                       dataset=args.dataset, machine=platform.platform(),
                        wall_s=time.perf_counter() - start), f, indent=1)
     if args.docs:
-        write_docs(args.docs, text)
+        write_docs(args.docs, text,
+                   *((UTK_DOC_BEGIN, UTK_DOC_END) if utkinect else
+                     (DOC_BEGIN, DOC_END)))
     print(text)
     print(f'lt_effect: {finished}/{planned} runs finished, this invocation '
           f'{(time.perf_counter() - start) / 60:.1f} min', flush=True)

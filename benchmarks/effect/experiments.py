@@ -16,6 +16,7 @@ BRL_CONFIGS = {
     'quick': osp.join(REPO, 'configs/brl/synthetic_lt_cpu.py'),
     'demo': osp.join(REPO, 'configs/brl/synthetic_lt_cpu.py'),
     'full': osp.join(REPO, 'configs/brl/synthetic_lt.py'),
+    'utkinect': osp.join(REPO, 'configs/brl/synthetic_lt_cpu.py'),
 }
 
 #: Model / schedule size per mode. ``None`` keeps the config's value.
@@ -41,6 +42,14 @@ SIZES: Dict[str, Dict] = {
     'full': dict(base_channels=None, num_stages=None, inflate_stages=None,
                  clip_len=None, max_epochs=None, times=None,
                  test_clips=None),
+    # recorded motion (issue 18): ST-GCN++ at width 32 (10 stages), 16-frame
+    # clips (UTKinect's median take has 28 frames; 32 frames took 16 s an
+    # epoch on the shared 2-core VM, 11 min a run), 40 epochs over a
+    # RepeatDataset of at least 200 samples (6 x the 36 long-tailed training
+    # takes at IF=10), single-clip test
+    'utkinect': dict(base_channels=32, num_stages=None, inflate_stages=None,
+                     clip_len=16, max_epochs=40, times=None, test_clips=1,
+                     min_epoch_samples=200),
 }
 
 #: Data size per mode: arguments of generate_synthetic_lt besides the IF.
@@ -52,6 +61,7 @@ DATA_SIZES: Dict[str, Dict] = {
     'full': dict(),
     'quick': dict(num_classes=4, n_max=100, val_per_class=4, train_subjects=6,
                   val_subjects=4),
+    'utkinect': dict(),
 }
 
 _CE = dict(blending=False, loss=dict(type='CrossEntropyLoss'))
@@ -76,6 +86,14 @@ METHODS: Dict[str, Tuple[str, Dict]] = {
                  dict(_CE, stae=False, loss=dict(type='LDAMLoss'))),
     'bsm': ('balanced softmax',
             dict(_CE, stae=False, loss=dict(type='BalancedSoftmaxLoss'))),
+    # issue 18: samplers and bone-space mixing (brl_mm.datasets.samplers,
+    # RebalancedPartialMix(space='bone'))
+    'brl_nomix': ('BRL without mixup (STAE + DAA)', dict(blending=False)),
+    'cas': ('class-aware sampling (CE)',
+            dict(_CE, stae=False, sampler=dict(type='ClassAwareSampler'))),
+    'brl_cas': ('BRL + class-aware sampling',
+                dict(sampler=dict(type='ClassAwareSampler'))),
+    'brl_bone': ('BRL, bone-space mixing', dict(blend_space='bone')),
     # diagnostics (not in the default run): the AA weights from epoch 1
     'brl_aa_all': ('BRL, AA weights in every epoch (no DAA detachment)',
                    dict(loss=dict(type='ActionAwareLoss', two_stage=False))),
@@ -96,6 +114,13 @@ TABLE_METHODS = ('ce', 'ce_stae', 'ce_stae_mix', 'brl', 'brl_tr', 'cb',
                  'focal', 'ldam_drw', 'bsm')
 #: Diagnostic variants, reported after the main rows when they were run.
 DIAGNOSTIC_METHODS = ('brl_aa_all', 'ldam_drw_lr30')
+#: The rows of the recorded-motion benchmark (``--dataset utkinect``).
+UTKINECT_METHODS = ('ce', 'ce_stae', 'brl', 'brl_nomix', 'bsm', 'cb', 'cas',
+                    'brl_cas', 'brl_bone')
+#: Row order of a report: the main table, the issue-18 rows, diagnostics.
+REPORT_ORDER = TABLE_METHODS + tuple(
+    m for m in UTKINECT_METHODS if m not in TABLE_METHODS) + \
+    DIAGNOSTIC_METHODS
 #: BRL stream -> method name.
 STREAM_METHODS = {'j': 'brl', 'b': 'brl_b', 'k': 'brl_k', 'jm': 'brl_jm',
                   'bm': 'brl_bm', 'km': 'brl_km'}
@@ -107,6 +132,15 @@ METRICS = ('top1', 'mean_class', 'many', 'medium', 'few')
 REPORT_METRICS = METRICS + ('tail', )
 TAIL_SHARE = 0.25
 DEFAULT_OUT = osp.join('work_dirs', 'lt_effect')
+#: Output dir of ``--dataset`` (the synthetic one is :data:`DEFAULT_OUT`).
+DEFAULT_OUTS = dict(synthetic=DEFAULT_OUT,
+                    utkinect=osp.join('work_dirs', 'lt_effect_utkinect'))
+#: Shot groups per dataset: many > ``many_thr``, few < ``few_thr`` training
+#: samples. Synthetic: the spec's thresholds. UTKinect (n_max 10, counts
+#: 10 7 5 4 3 2 2 1 1 1 at IF=10): many > 5 (the 2 head classes), few < 3
+#: (the 5 classes with 1-2 takes), medium the 3 between.
+SHOT_THRESHOLDS = dict(synthetic=dict(many_thr=100, few_thr=20),
+                       utkinect=dict(many_thr=5, few_thr=3))
 
 
 # ------------------------------------------------------------ configs
@@ -127,6 +161,105 @@ def ensure_data(out: str, imbalance_factor: float, mode: str) -> str:
         generate_synthetic_lt(tmp, imbalance_factor=imbalance_factor,
                               **DATA_SIZES[mode])
         os.replace(tmp, path)
+    return path
+
+
+#: The recorded-motion set (issue 18; /work/shared/data/real/README.md):
+#: UTKinect-Action3D in the NTU-25 layout, relative to the repository root.
+DEFAULT_UTKINECT = osp.join('..', 'shared', 'data', 'real',
+                            'utkinect_ntu25.pkl')
+#: Head-class size of its long-tailed training subset (the balanced
+#: xsub_train has 10 takes per class).
+UTKINECT_N_MAX = 10
+#: Seed of the long tail's class order (which action is the head, which the
+#: tail) and of the draw of the kept takes; fixed, so every run and seed
+#: trains on the same subset.
+UTKINECT_SEED = 0
+#: Samples per training epoch at least (RepeatDataset times are chosen so).
+MIN_EPOCH_SAMPLES = 200
+
+
+def utkinect_class_order(num_classes: int,
+                         seed: int = UTKINECT_SEED) -> np.ndarray:
+    """Labels from the head class to the tail class: a seeded permutation
+    (not label order, which would make the dataset's action order the
+    tail)."""
+    return np.random.default_rng(seed).permutation(num_classes)
+
+
+def utkinect_lt_counts(num_classes: int, imbalance_factor: float,
+                       n_max: int = UTKINECT_N_MAX,
+                       seed: int = UTKINECT_SEED) -> np.ndarray:
+    """Training takes per label: the spec's exponential profile
+    (``lt_class_counts``) laid on the seeded class order."""
+    from brl_mm.datasets import lt_class_counts
+    counts = np.empty(num_classes, dtype=np.int64)
+    counts[utkinect_class_order(num_classes, seed)] = lt_class_counts(
+        num_classes, n_max, imbalance_factor)
+    return counts
+
+
+def repeat_times(num_samples: int,
+                 min_samples: int = MIN_EPOCH_SAMPLES) -> int:
+    """RepeatDataset times that give an epoch at least ``min_samples``."""
+    return max(1, -(-min_samples // num_samples))
+
+
+def resolve_utkinect(path: str) -> str:
+    """The UTKinect pickle's absolute path (a relative one is taken from the
+    repository root).
+
+    Raises:
+        FileNotFoundError: When it is missing, naming the path and the fix.
+    """
+    full = osp.normpath(osp.join(REPO, path))
+    if not osp.isfile(full):
+        raise FileNotFoundError(
+            f'UTKinect-Action3D pickle not found: {full} (from --utkinect '
+            f'{path!r}; a relative path is taken from {REPO}). Pass '
+            '--utkinect /path/to/utkinect_ntu25.pkl or use --dataset '
+            'synthetic.')
+    return full
+
+
+def utkinect_file(out: str, imbalance_factor: float) -> str:
+    """Path of the derived long-tailed UTKinect pickle of one IF."""
+    return osp.join(out, 'data', f'utkinect_lt_if{imbalance_factor:g}.pkl')
+
+
+def ensure_utkinect_lt(out: str, source: str,
+                       imbalance_factor: float) -> str:
+    """Write the long-tailed UTKinect pickle of one IF unless it exists.
+
+    Its ``xsub_train`` keeps :func:`utkinect_lt_counts` takes per label of
+    the source's ``xsub_train`` (``select_lt_subset``, seed
+    :data:`UTKINECT_SEED`); ``xsub_val`` is the source's, untouched. Only
+    the annotations of the two splits are kept.
+
+    Returns:
+        str: The derived pickle's path (under ``<out>/data``).
+    """
+    path = utkinect_file(out, imbalance_factor)
+    if osp.exists(path):
+        return path
+    from brl_mm.datasets import select_lt_subset
+    from brl_mm.utils import dump_atomically
+    data = _load_meta(source)
+    by_id = {a['frame_dir']: a for a in data['annotations']}
+    train_ids = list(data['split']['xsub_train'])
+    labels = [by_id[i]['label'] for i in train_ids]
+    counts = utkinect_lt_counts(len(data['classes']), imbalance_factor)
+    keep = [train_ids[i] for i in select_lt_subset(labels, counts,
+                                                   seed=UTKINECT_SEED)]
+    val_ids = list(data['split']['xsub_val'])
+    used = set(keep) | set(val_ids)
+    derived = dict(
+        split=dict(xsub_train=keep, xsub_val=val_ids),
+        classes=list(data['classes']),
+        annotations=[a for a in data['annotations']
+                     if a['frame_dir'] in used])
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    dump_atomically(derived, path)
     return path
 
 
@@ -207,6 +340,8 @@ def build_config(method_name: str, mode: str, ann_file: str, seed: int,
     model.cls_head.num_classes = num_classes
     if method.get('blending', True):
         model.data_preprocessor.blending.num_classes = num_classes
+        if 'blend_space' in method:
+            model.data_preprocessor.blending.space = method['blend_space']
     else:
         model.data_preprocessor = dict(type='ActionDataPreprocessor')
     if 'loss' in method:
@@ -221,6 +356,11 @@ def build_config(method_name: str, mode: str, ann_file: str, seed: int,
     train_loader = cfg.train_dataloader
     if size['times'] is not None:
         train_loader.dataset.times = size['times']
+    if size.get('min_epoch_samples'):
+        train_loader.dataset.times = repeat_times(
+            sum(train_counts_of(ann_file)), size['min_epoch_samples'])
+    if 'sampler' in method:  # epoch length: the repeated dataset's
+        train_loader.sampler = copy.deepcopy(method['sampler'])
     inner = train_loader.dataset.dataset
     inner.update(ann_file=ann_file, num_classes=num_classes,
                  pipeline=train_pipeline)

@@ -12,10 +12,13 @@ from .experiments import (METHODS, METRICS, REPORT_METRICS, SIZES,
 
 # ------------------------------------------------------------ aggregation
 def metrics_of(scores: np.ndarray, labels: np.ndarray,
-               counts: Sequence[int]) -> Dict:
-    """top1, top5, mean_class, many, medium, few (fractions) and per_class."""
+               counts: Sequence[int], many_thr: int = 100,
+               few_thr: int = 20) -> Dict:
+    """top1, top5, mean_class, many, medium, few (fractions) and per_class
+    (many > ``many_thr``, few < ``few_thr`` training samples)."""
     from brl_mm.evaluation import long_tail_accuracy
-    res = long_tail_accuracy(scores, labels, train_counts=counts)
+    res = long_tail_accuracy(scores, labels, train_counts=counts,
+                             many_thr=many_thr, few_thr=few_thr)
     out = {k: float(res[k]) for k in ('top1', 'top5') + METRICS[1:]}
     out['per_class'] = [float(v) for v in res['per_class']]
     out['tail'] = tail_accuracy(out['per_class'], counts)
@@ -97,16 +100,20 @@ def format_cell(stat: Dict[str, float]) -> str:
     return f'{100 * stat["mean"]:.1f} ± {100 * stat["std"]:.1f}'
 
 
-def group_sizes(counts: Sequence[int]) -> Dict[str, int]:
-    """Number of many (> 100) / medium / few (< 20) classes."""
+def group_sizes(counts: Sequence[int], many_thr: int = 100,
+                few_thr: int = 20) -> Dict[str, int]:
+    """Number of many (> ``many_thr``) / medium / few (< ``few_thr``)
+    classes."""
     from brl_mm.datasets.long_tail import split_by_shot
-    return {k: len(v) for k, v in split_by_shot(counts, 100, 20).items()}
+    return {k: len(v) for k, v in
+            split_by_shot(counts, many_thr, few_thr).items()}
 
 
 def format_table(entry: Dict) -> str:
     """The Markdown table of one IF: a row per method and fusion."""
-    sizes = group_sizes(entry['train_counts']) if entry['train_counts'] \
-        else {}
+    sizes = group_sizes(entry['train_counts'],
+                        **entry.get('thresholds', {})) \
+        if entry['train_counts'] else {}
     head = [COLUMN_LABELS[m] + (f' ({sizes[m]} cl.)' if m in sizes else '')
             for m in REPORT_METRICS]
     lines = ['| method | ' + ' | '.join(head) + ' | seeds |',
@@ -119,7 +126,8 @@ def format_table(entry: Dict) -> str:
     return '\n'.join(lines)
 
 
-def plot_if(entry: Dict, out_file: str, imbalance_factor: float) -> str:
+def plot_if(entry: Dict, out_file: str, imbalance_factor: float,
+            data_name: str = 'Synthetic NTU-25 LT') -> str:
     """Per-class accuracy vs training count: CE vs BRL (and BRL 6s and
     balanced softmax when available), each averaged over its seeds."""
     from brl_mm.evaluation import plot_per_class_accuracy
@@ -134,8 +142,73 @@ def plot_if(entry: Dict, out_file: str, imbalance_factor: float) -> str:
                 rows[name]['per_class']
     return plot_per_class_accuracy(
         series, entry['train_counts'], out_file, dpi=70,
-        title=f'Synthetic NTU-25 LT, IF={imbalance_factor:g}: per-class '
+        title=f'{data_name}, IF={imbalance_factor:g}: per-class '
         'accuracy (mean over seeds)')
+
+
+def seed_deltas(entry: Dict, metric: str, base: str = 'ce') -> Dict:
+    """Per-seed differences ``method - base`` of one metric, on the seeds
+    both ran.
+
+    Returns:
+        dict: ``{method: {seed: delta}}`` (fractions) for every method of
+        ``entry['runs']`` besides ``base``; empty without ``base``.
+    """
+    runs = entry['runs']
+    if base not in runs:
+        return {}
+    ref = runs[base]
+    out = {}
+    for name, per_seed in runs.items():
+        if name == base:
+            continue
+        out[name] = {s: per_seed[s][metric] - ref[s][metric]
+                     for s in sorted(per_seed) if s in ref}
+    return out
+
+
+def verdict(row: Dict, base: Dict) -> str:
+    """``better`` / ``worse`` when the mean of ``row`` exceeds (falls short
+    of) ``base``'s by more than twice the larger of the two seed standard
+    deviations, else ``within spread``.
+
+    Args:
+        row (dict): An :func:`aggregate` of a method's metric.
+        base (dict): The same of the reference method.
+    """
+    if row['n'] < 2 or base['n'] < 2:
+        return 'n/a (one seed)'
+    gap = row['mean'] - base['mean']
+    margin = 2 * max(row['std'], base['std'])
+    return 'better' if gap > margin else 'worse' if gap < -margin else \
+        'within spread'
+
+
+def format_deltas(entry: Dict, base: str = 'ce',
+                  metrics: Sequence[str] = ('top1', 'few', 'tail')) -> str:
+    """Markdown: per method its per-seed deltas against ``base`` (points)
+    and the verdict of :func:`verdict` for each metric."""
+    if base not in entry['rows']:
+        return ''
+    head = []
+    for m in metrics:
+        head += [f'Δ {COLUMN_LABELS[m]} per seed', f'{COLUMN_LABELS[m]} vs '
+                 f'{base}']
+    lines = ['| method | ' + ' | '.join(head) + ' |',
+             '|---|' + '---|' * len(head)]
+    deltas = {m: seed_deltas(entry, m, base) for m in metrics}
+    for name, row in entry['rows'].items():
+        if name == base or name not in deltas[metrics[0]]:
+            continue
+        cells = []
+        for m in metrics:
+            # (+ 0.0: no "-0.0" for a float difference of equal scores)
+            cells.append(' '.join(f's{s}: {round(100 * d, 1) + 0.0:+.1f}'
+                                  for s, d in deltas[m][name].items()))
+            cells.append(verdict(row[m], entry['rows'][base][m]))
+        lines.append(f'| {ROW_LABELS.get(name, name)} | ' +
+                     ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
 
 
 def format_report(report: Dict, mode: str, image_paths: Dict[float, str],
@@ -151,6 +224,12 @@ def format_report(report: Dict, mode: str, image_paths: Dict[float, str],
                          f'({sum(counts)} samples).')
         parts.append(format_table(entry) if entry['rows'] else
                      '(no finished run)')
+        deltas = format_deltas(entry)
+        if deltas:
+            parts.append('Per-seed differences against plain CE on the same '
+                         'seed (points); "better" / "worse": the means '
+                         'differ by more than twice the larger seed std.')
+            parts.append(deltas)
         if entry['missing']:
             miss = ', '.join(f'{m}/s{s}' for m, s in entry['missing'])
             parts.append(f'Not yet run ({len(entry["missing"])}): {miss}.')
@@ -171,16 +250,22 @@ def format_report(report: Dict, mode: str, image_paths: Dict[float, str],
 
 DOC_BEGIN = '<!-- lt_effect:begin (written by benchmarks/lt_effect.py --docs) -->'
 DOC_END = '<!-- lt_effect:end -->'
+#: The markers of the ``--dataset utkinect`` block.
+UTK_DOC_BEGIN = ('<!-- lt_effect_utkinect:begin (written by '
+                 'benchmarks/lt_effect.py --dataset utkinect --docs) -->')
+UTK_DOC_END = '<!-- lt_effect_utkinect:end -->'
 
 
-def write_docs(doc_file: str, body: str) -> None:
-    """Replace the generated block of ``doc_file`` (between the markers;
-    appended when absent), leaving the rest of the file alone."""
+def write_docs(doc_file: str, body: str, begin: str = DOC_BEGIN,
+               end: str = DOC_END) -> None:
+    """Replace the generated block of ``doc_file`` (between the markers
+    ``begin`` and ``end``; appended when absent), leaving the rest of the
+    file alone."""
     text = open(doc_file).read() if osp.exists(doc_file) else ''
-    block = f'{DOC_BEGIN}\n{body}{DOC_END}'
-    if DOC_BEGIN in text and DOC_END in text:
-        head, rest = text.split(DOC_BEGIN, 1)
-        tail = rest.split(DOC_END, 1)[1]
+    block = f'{begin}\n{body}{end}'
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1]
         text = head + block + tail
     else:
         text = text.rstrip('\n') + '\n\n' + block + '\n'

@@ -12,9 +12,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from brl_mm.utils import load_config
 
-from .experiments import (DIAGNOSTIC_METHODS, FUSIONS, REPO, TABLE_METHODS,
+from .experiments import (FUSIONS, REPO, REPORT_ORDER, SHOT_THRESHOLDS,
                           build_config, config_hash, ensure_data,
-                          train_counts_of)
+                          ensure_utkinect_lt, train_counts_of)
 from .report import fuse_seed, metrics_of, summarize, tail_accuracy
 
 #: The benchmark's command line script (the workers run it too).
@@ -31,14 +31,22 @@ def run_dir(out: str, method_name: str, imbalance_factor: float, seed: int,
 
 
 def prepare_run(out: str, method_name: str, mode: str,
-                imbalance_factor: float, seed: int) -> Tuple[str, bool]:
+                imbalance_factor: float, seed: int,
+                utkinect: Optional[str] = None) -> Tuple[str, bool]:
     """Build a run's config, write it into its run dir (so every run of an
     invocation uses the configs as they were when it started).
+
+    Args:
+        utkinect (str, optional): The UTKinect-Action3D pickle: train on its
+            long-tailed subset (``ensure_utkinect_lt``) instead of the
+            synthetic data.
 
     Returns:
         tuple: ``(run dir, done)``; ``done`` when its result.json exists.
     """
-    ann_file = osp.abspath(ensure_data(out, imbalance_factor, mode))
+    ann_file = osp.abspath(
+        ensure_utkinect_lt(out, utkinect, imbalance_factor) if utkinect
+        else ensure_data(out, imbalance_factor, mode))
     cfg = build_config(method_name, mode, ann_file, seed, '')
     digest = config_hash(cfg, ann_file)
     rdir = osp.abspath(run_dir(out, method_name, imbalance_factor, seed,
@@ -55,6 +63,8 @@ def prepare_run(out: str, method_name: str, mode: str,
     cfg.dump(osp.join(rdir, 'config.py'))
     meta = dict(method=method_name, mode=mode, imbalance_factor=
                 imbalance_factor, seed=seed, hash=digest, ann_file=ann_file)
+    if utkinect:  # (the synthetic run.json stays as it was)
+        meta.update(dataset='utkinect', **SHOT_THRESHOLDS['utkinect'])
     tmp = osp.join(rdir, 'run.json.tmp')
     with open(tmp, 'w') as f:
         json.dump(meta, f, indent=1)
@@ -83,12 +93,20 @@ def train_and_test(rdir: str, threads: int = 1) -> Dict:
     scores, labels, _ = load_dump(osp.join(rdir, 'test_dump.pkl'))
     result = dict(meta, train_counts=counts, train_s=round(train_s, 1),
                   wall_s=round(wall, 1), threads=threads,
-                  **metrics_of(scores, labels, counts))
+                  **metrics_of(scores, labels, counts,
+                               **shot_thresholds(meta)))
     tmp = osp.join(rdir, 'result.json.tmp')
     with open(tmp, 'w') as f:
         json.dump(result, f, indent=1)
     os.replace(tmp, osp.join(rdir, 'result.json'))
     return result
+
+
+def shot_thresholds(meta: Dict) -> Dict[str, int]:
+    """``many_thr`` / ``few_thr`` of a run (the spec's when its run.json
+    names none)."""
+    return {k: meta.get(k, v)
+            for k, v in SHOT_THRESHOLDS['synthetic'].items()}
 
 
 class Worker:
@@ -152,9 +170,14 @@ def _worker_loop(threads: int) -> int:
 
 
 def plan(out: str, mode: str, ifs: Sequence[float], seeds: Sequence[int],
-         methods: Sequence[str]) -> List[Dict]:
+         methods: Sequence[str],
+         utkinect: Optional[str] = None) -> List[Dict]:
     """Every (IF, seed, method) run of an invocation, in training order
     (IF by IF, seed by seed), each prepared with the configs as they are now.
+
+    Args:
+        utkinect (str, optional): Train on this UTKinect pickle's long-tailed
+            subset (:func:`prepare_run`).
 
     Returns:
         list[dict]: ``imbalance_factor``, ``seed``, ``method``, ``run_dir``
@@ -165,7 +188,7 @@ def plan(out: str, mode: str, ifs: Sequence[float], seeds: Sequence[int],
         for seed in seeds:
             for method_name in methods:
                 rdir, done = prepare_run(out, method_name, mode,
-                                         imbalance_factor, seed)
+                                         imbalance_factor, seed, utkinect)
                 runs.append(dict(imbalance_factor=imbalance_factor,
                                  seed=seed, method=method_name,
                                  run_dir=rdir, done=done))
@@ -217,12 +240,13 @@ def collect(runs: Sequence[Dict], stale_ok: bool = False) -> Dict:
         result.setdefault('tail', tail_accuracy(result['per_class'],
                                                 result['train_counts']))
         entry['train_counts'] = result['train_counts']
+        entry['thresholds'] = shot_thresholds(result)
         entry['runs'].setdefault(run['method'], {})[run['seed']] = result
     for entry in report.values():
         runs_by_method = entry['runs']
         seeds = sorted({s for r in runs_by_method.values() for s in r})
         rows = {}
-        for method_name in TABLE_METHODS + DIAGNOSTIC_METHODS:
+        for method_name in REPORT_ORDER:
             if method_name in runs_by_method:
                 rows[method_name] = summarize(
                     [runs_by_method[method_name][s]

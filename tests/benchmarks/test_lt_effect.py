@@ -243,3 +243,188 @@ def test_quick_run_resume_fusion_and_docs(tmp_path, capsys):
     assert '| plain CE (stock pipeline) |' in text
     png = tmp_path / 'images' / 'lt_effect_if100.png'
     assert png.exists() and png.stat().st_size < 200_000
+
+
+# ------------------------------------------------------------ UTKinect
+#: The real UTKinect-Action3D pickle (/work/shared/data/real/README.md),
+#: where the repository's checkout has it beside itself; BRL_MM_UTKINECT
+#: points elsewhere (e.g. from a git worktree).
+UTKINECT = os.environ.get('BRL_MM_UTKINECT') or osp.normpath(
+    osp.join(REPO, E.DEFAULT_UTKINECT))
+
+
+def test_utkinect_counts_follow_the_seeded_class_order():
+    order = E.utkinect_class_order(10)
+    assert sorted(order) == list(range(10))
+    assert list(order) != list(range(10))  # not label order
+    counts = E.utkinect_lt_counts(10, 10)
+    # the spec's profile with n_max 10, IF 10, head to tail ...
+    assert counts[order].tolist() == [10, 7, 5, 4, 3, 2, 2, 1, 1, 1]
+    # ... laid on the labels by the seeded order (pinned: the benchmark's
+    # subset must not move)
+    assert counts.tolist() == [1, 1, 5, 3, 10, 2, 7, 4, 1, 2]
+    assert E.repeat_times(36) == 6  # 216 samples an epoch
+    assert E.repeat_times(200) == 1 and E.repeat_times(199) == 2
+    assert E.repeat_times(100) == 2 and E.repeat_times(99) == 3
+
+
+@pytest.fixture(scope='module')
+def fake_utkinect(tmp_path_factory):
+    """A stand-in with UTKinect's splits: 10 classes, 10 training and 3
+    validation samples each."""
+    from brl_mm.testing import write_skeleton_pickle
+    root = tmp_path_factory.mktemp('utk')
+    labels = [c for c in range(10) for _ in range(13)]
+    train = [i for i in range(130) if i % 13 < 10]
+    val = [i for i in range(130) if i % 13 >= 10]
+    path = str(root / 'utk.pkl')
+    ids = write_skeleton_pickle(path, labels, dict(xsub_train=train,
+                                                   xsub_val=val),
+                                classes=[f'a{c}' for c in range(10)])
+    return str(root), path, ids, labels, train, val
+
+
+def test_utkinect_lt_subset_and_configs(fake_utkinect):
+    out, source, ids, labels, train, val = fake_utkinect
+    ann = E.ensure_utkinect_lt(out, source, 10)
+    assert ann == osp.join(out, 'data', 'utkinect_lt_if10.pkl')
+    with open(ann, 'rb') as f:
+        data = pickle.load(f)
+    assert data['split']['xsub_val'] == [ids[i] for i in val]  # untouched
+    kept = data['split']['xsub_train']
+    assert set(kept) <= {ids[i] for i in train}
+    label_of = {a['frame_dir']: a['label'] for a in data['annotations']}
+    assert np.bincount([label_of[i] for i in kept], minlength=10).tolist() \
+        == E.utkinect_lt_counts(10, 10).tolist()
+    assert E.train_counts_of(ann) == E.utkinect_lt_counts(10, 10).tolist()
+    assert len(data['annotations']) == 36 + 30
+    cfgs = {m: E.build_config(m, 'utkinect', ann, 0, '/tmp/unused')
+            for m in E.UTKINECT_METHODS}
+    assert len(E.UTKINECT_METHODS) == 9
+    for name, cfg in cfgs.items():
+        assert cfg.model.backbone.base_channels == 32, name
+        assert cfg.model.backbone.get('num_stages', 10) == 10
+        assert cfg.model.cls_head.in_channels == 128
+        assert cfg.model.cls_head.num_classes == 10
+        assert cfg.train_cfg.max_epochs == 40
+        assert cfg.train_dataloader.dataset.times == 6  # 216 >= 200
+        test_sampler = [s for s in cfg.test_dataloader.dataset.pipeline
+                        if 'clip_len' in s][0]
+        assert test_sampler['num_clips'] == 1
+        assert test_sampler['clip_len'] == 16
+        assert cfg.test_dataloader.dataset.split == 'xsub_val'
+        assert cfg.train_dataloader.dataset.dataset.split == 'xsub_train'
+
+    def steps(cfg):
+        return [s['type'] for s in cfg.train_dataloader.dataset.dataset
+                .pipeline]
+
+    def sampler(cfg):
+        return cfg.train_dataloader.sampler['type']
+
+    stae = {'RandomScale', 'RandomRot', 'SpatialFlip'}
+    for name in ('ce', 'bsm', 'cb', 'cas'):
+        cfg = cfgs[name]
+        assert not stae & set(steps(cfg))
+        assert cfg.model.data_preprocessor == dict(
+            type='ActionDataPreprocessor')
+    assert cfgs['bsm'].model.cls_head.loss_cls.type == 'BalancedSoftmaxLoss'
+    assert cfgs['cb'].model.cls_head.loss_cls.type == 'ClassBalancedLoss'
+    assert sampler(cfgs['cas']) == sampler(cfgs['brl_cas']) == \
+        'ClassAwareSampler'
+    assert sampler(cfgs['ce']) == sampler(cfgs['brl']) == 'DefaultSampler'
+    assert stae <= set(steps(cfgs['ce_stae']))
+    nomix = cfgs['brl_nomix']
+    assert stae <= set(steps(nomix))
+    assert 'blending' not in nomix.model.data_preprocessor
+    assert nomix.model.cls_head.loss_cls.type == 'ActionAwareLoss'
+    bone = cfgs['brl_bone'].model.data_preprocessor.blending
+    assert bone.type == 'RebalancedPartialMix' and bone.space == 'bone'
+    assert 'space' not in cfgs['brl'].model.data_preprocessor.blending \
+        or cfgs['brl'].model.data_preprocessor.blending.space == 'joint'
+    # the class-aware run builds: its sampler sees the repeated dataset
+    from mmengine.runner import Runner
+    runner = Runner.from_cfg(E.build_config('brl_cas', 'utkinect', ann, 0,
+                                            str(osp.join(out, 'w'))))
+    loader = runner.build_dataloader(runner._train_dataloader)
+    assert len(loader.sampler) == 216
+
+
+def test_verdict_and_seed_deltas():
+    ce = dict(top1=R.aggregate([0.50, 0.52, 0.48]))
+    far = dict(top1=R.aggregate([0.70, 0.72, 0.68]))  # +20, std 2
+    near = dict(top1=R.aggregate([0.53, 0.55, 0.51]))  # +3 < 2 x 2
+    assert R.verdict(far['top1'], ce['top1']) == 'better'
+    assert R.verdict(ce['top1'], far['top1']) == 'worse'
+    assert R.verdict(near['top1'], ce['top1']) == 'within spread'
+    entry = dict(runs=dict(ce={0: dict(top1=0.5), 1: dict(top1=0.4)},
+                           brl={0: dict(top1=0.75), 2: dict(top1=0.1)}))
+    assert R.seed_deltas(entry, 'top1') == dict(brl={0: 0.25})
+
+
+def test_utkinect_missing_file_is_a_clear_error(tmp_path, capsys):
+    missing = str(tmp_path / 'nope.pkl')
+    with pytest.raises(FileNotFoundError, match='nope.pkl'):
+        E.resolve_utkinect(missing)
+    assert L.main(['--dataset', 'utkinect', '--utkinect', missing,
+                   '--out', str(tmp_path / 'o')]) == 2
+    err = capsys.readouterr().err
+    assert 'UTKinect-Action3D pickle not found' in err and 'nope.pkl' in err
+    assert not (tmp_path / 'o').exists()
+
+
+def test_utkinect_defaults():
+    args = L.parse_args(['--dataset', 'utkinect'])
+    assert args.seeds == [0, 1, 2, 3, 4] and args.ifs == [10.0]
+    assert args.methods == list(E.UTKINECT_METHODS)
+    assert args.out == osp.join('work_dirs', 'lt_effect_utkinect')
+    assert args.utkinect == E.DEFAULT_UTKINECT
+    synthetic = L.parse_args([])
+    assert synthetic.ifs == [100.0, 10.0] and synthetic.seeds == [0, 1, 2]
+    assert synthetic.out == E.DEFAULT_OUT
+    with pytest.raises(SystemExit):
+        L.parse_args(['--dataset', 'utkinect', '--full'])
+
+
+@pytest.mark.skipif(not osp.isfile(UTKINECT),
+                    reason=f'UTKinect-Action3D pickle absent ({UTKINECT})')
+def test_quick_utkinect_run(tmp_path, capsys):
+    out = str(tmp_path / 'out')
+    doc = tmp_path / 'benchmarks.md'
+    doc.write_text('# Benchmarks\n')
+    argv = ['--dataset', 'utkinect', '--utkinect', UTKINECT, '--quick',
+            '--seeds', '0', '--methods', 'ce', 'brl', '--jobs', '1',
+            '--out', out, '--docs', str(doc)]
+    assert L.main(argv) == 0
+    assert '2 runs to train' in capsys.readouterr().out
+    report = json.load(open(osp.join(out, 'report.json')))
+    assert report['dataset'] == 'utkinect'
+    rows = report['10']['rows']
+    assert set(rows) == {'ce', 'brl'}
+    assert report['10']['train_counts'] == [1, 1, 5, 3, 10, 2, 7, 4, 1, 2]
+    run = [n for n in os.listdir(osp.join(out, 'runs'))
+           if n.startswith('ce-')][0]
+    result = json.load(open(osp.join(out, 'runs', run, 'result.json')))
+    assert (result['many_thr'], result['few_thr']) == (5, 3)
+    text = doc.read_text()
+    assert R.UTK_DOC_BEGIN in text and R.DOC_BEGIN not in text
+    assert '| many (2 cl.) | medium (3 cl.) | few (5 cl.) |' in text
+    assert (tmp_path / 'images' / 'lt_effect_utkinect_if10.png').exists()
+
+
+def test_format_deltas_lists_seeds_and_verdicts():
+    def run(top1, few, tail):
+        return dict(top1=top1, few=few, tail=tail)
+
+    runs = dict(ce={0: run(0.5, 0.2, 0.1), 1: run(0.6, 0.2, 0.3)},
+                bsm={0: run(0.5, 0.3, 0.5), 1: run(0.55, 0.4, 0.6)})
+    entry = dict(runs=runs, rows={m: R.summarize(
+        [dict(r, seed=s, per_class=[0.0]) for s, r in per.items()])
+        for m, per in runs.items()})
+    lines = R.format_deltas(entry).splitlines()
+    assert len(lines) == 3
+    assert lines[2] == ('| balanced softmax | s0: +0.0 s1: -5.0 | within '
+                        'spread | s0: +10.0 s1: +20.0 | better | s0: +40.0 '
+                        's1: +30.0 | better |')
+    assert R.format_deltas(dict(entry, rows={'bsm': entry['rows']['bsm']})) \
+        == ''
