@@ -35,7 +35,6 @@ Usage::
 """
 import argparse
 import json
-import os
 import os.path as osp
 import platform
 import sys
@@ -45,6 +44,7 @@ from typing import Optional, Sequence
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # brl_mm
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # effect/
 
+from brl_mm.utils import dump_atomically  # noqa: E402
 from effect.experiments import (DEFAULT_OUTS, DEFAULT_UTKINECT,  # noqa: E402
                                 METHODS, SIZES, STREAM_METHODS,
                                 TABLE_METHODS, UTKINECT_METHODS,
@@ -171,13 +171,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                  for m in e['runs'].values() for r in m.values())
     info = dict(planned=planned, finished=finished, run_s=summed)
     text = format_report(report, mode, images, info)
-    os.makedirs(args.out, exist_ok=True)
-    with open(osp.join(args.out, 'report.md'), 'w') as f:
-        f.write(text)
-    with open(osp.join(args.out, 'report.json'), 'w') as f:
-        json.dump(dict(_jsonable(report), mode=mode, info=info,
-                       dataset=args.dataset, machine=platform.platform(),
-                       wall_s=time.perf_counter() - start), f, indent=1)
+    dump_atomically(text, osp.join(args.out, 'report.md'))
+    dump_atomically(
+        json.dumps(dict(_jsonable(report), mode=mode, info=info,
+                        dataset=args.dataset, machine=platform.platform(),
+                        wall_s=time.perf_counter() - start), indent=1),
+        osp.join(args.out, 'report.json'))
     if args.docs:
         write_docs(args.docs, text,
                    *((UTK_DOC_BEGIN, UTK_DOC_END) if utkinect else

@@ -156,11 +156,9 @@ def ensure_data(out: str, imbalance_factor: float, mode: str) -> str:
     path = data_file(out, imbalance_factor, mode)
     if not osp.exists(path):
         from brl_mm.datasets.synthetic import generate_synthetic_lt
-        os.makedirs(osp.dirname(path), exist_ok=True)
-        tmp = path + f'.tmp{os.getpid()}.pkl'
-        generate_synthetic_lt(tmp, imbalance_factor=imbalance_factor,
+        # written atomically by the generator (brl_mm.utils.dump_atomically)
+        generate_synthetic_lt(path, imbalance_factor=imbalance_factor,
                               **DATA_SIZES[mode])
-        os.replace(tmp, path)
     return path
 
 

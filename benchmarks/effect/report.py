@@ -6,6 +6,8 @@ from typing import Dict, Optional, Sequence
 
 import numpy as np
 
+from brl_mm.utils import dump_atomically
+
 from .experiments import (METHODS, METRICS, REPORT_METRICS, SIZES,
                           STREAM_METHODS, TAIL_SHARE)
 
@@ -269,8 +271,7 @@ def write_docs(doc_file: str, body: str, begin: str = DOC_BEGIN,
         text = head + block + tail
     else:
         text = text.rstrip('\n') + '\n\n' + block + '\n'
-    with open(doc_file, 'w') as f:
-        f.write(text)
+    dump_atomically(text, doc_file)
 
 
 def _jsonable(report: Dict) -> Dict:

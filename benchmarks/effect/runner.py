@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from brl_mm.utils import load_config
+from brl_mm.utils import dump_atomically, load_config
 
 from .experiments import (FUSIONS, REPO, REPORT_ORDER, SHOT_THRESHOLDS,
                           build_config, config_hash, ensure_data,
@@ -65,10 +65,8 @@ def prepare_run(out: str, method_name: str, mode: str,
                 imbalance_factor, seed=seed, hash=digest, ann_file=ann_file)
     if utkinect:  # (the synthetic run.json stays as it was)
         meta.update(dataset='utkinect', **SHOT_THRESHOLDS['utkinect'])
-    tmp = osp.join(rdir, 'run.json.tmp')
-    with open(tmp, 'w') as f:
-        json.dump(meta, f, indent=1)
-    os.replace(tmp, osp.join(rdir, 'run.json'))  # written last
+    # written last, atomically: a run dir without it is not prepared
+    dump_atomically(json.dumps(meta, indent=1), osp.join(rdir, 'run.json'))
     return rdir, False
 
 
@@ -95,10 +93,8 @@ def train_and_test(rdir: str, threads: int = 1) -> Dict:
                   wall_s=round(wall, 1), threads=threads,
                   **metrics_of(scores, labels, counts,
                                **shot_thresholds(meta)))
-    tmp = osp.join(rdir, 'result.json.tmp')
-    with open(tmp, 'w') as f:
-        json.dump(result, f, indent=1)
-    os.replace(tmp, osp.join(rdir, 'result.json'))
+    dump_atomically(json.dumps(result, indent=1),
+                    osp.join(rdir, 'result.json'))
     return result
 
 
