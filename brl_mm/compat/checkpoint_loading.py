@@ -194,7 +194,8 @@ def load_from_local_trusted(filename: str, map_location=None):
             return torch.load(filename, map_location=map_location,
                               weights_only=True)
         except pickle.UnpicklingError:
-            pass  # Python objects besides tensors: the trusted path below
+            # Python objects besides tensors: the trusted path below
+            pass
         objects = pickled_globals(filename)
         from mmengine.logging import print_log
         print_log(
