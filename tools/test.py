@@ -18,8 +18,8 @@ import brl_mm  # noqa: F401  (compat shims + registration, before mmaction)
 from brl_mm.engine.launch import (add_launch_args, build_runner,
                                   check_cfg_options, check_checkpoint_file,
                                   configure_distributed, default_work_dir,
-                                  parse_launch_args,
-                                  run_cli)
+                                  parse_launch_args, run_cli,
+                                  shutdown_distributed)
 from brl_mm.utils import load_config
 from mmengine.config import Config
 
@@ -95,6 +95,7 @@ def main(argv=None) -> None:
     cfg = load_config(args.config)
     check_checkpoint_file(args.checkpoint, 'CHECKPOINT')
     build_runner(merge_args(cfg, args)).test()
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

@@ -22,7 +22,8 @@ from brl_mm.engine.launch import (add_launch_args, build_runner,
                                   check_work_dir, configure_distributed,
                                   default_work_dir, launcher_rank,
                                   log_to_file_only,
-                                  parse_launch_args, run_cli)
+                                  parse_launch_args, run_cli,
+                                  shutdown_distributed)
 from brl_mm.engine.work_dir import WorkDirLock, move_earlier_run_aside
 from brl_mm.utils import load_config
 from mmengine.config import Config
@@ -163,6 +164,7 @@ def main(argv=None) -> None:
         for note in notes:
             log_to_file_only(runner.logger, logging.WARNING, note)
         runner.train()
+        shutdown_distributed()
     finally:
         if lock is not None:
             lock.release()

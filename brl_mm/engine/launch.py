@@ -210,6 +210,18 @@ class ConfigOptionError(ValueError):
     """A ``--cfg-options`` key that is most likely a typo."""
 
 
+def shutdown_distributed() -> None:
+    """End the process group of a distributed run once the Runner is done.
+
+    mmengine leaves it to interpreter teardown, where gloo's threads can
+    abort a rank ("terminate called without an active exception", exit code
+    -6) after the run itself succeeded.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def check_cfg_options(cfg: Config, options: Optional[dict]) -> List[str]:
     """Check ``--cfg-options`` keys against the config before merging.
 

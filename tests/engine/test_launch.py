@@ -80,3 +80,16 @@ def test_test_tool_takes_mmaction_arguments():
     assert (args.checkpoint, args.dump, args.show_dir, args.interval) == (
         'ckpt.pth', 'p.pkl', 'vis', 2)
     assert args.show and args.wait_time == 1 and args.launcher == 'slurm'
+
+
+def test_shutdown_distributed_ends_the_process_group(tmp_path):
+    import torch.distributed as dist
+
+    from brl_mm.engine.launch import shutdown_distributed
+    from brl_mm.testing import free_port
+    shutdown_distributed()  # nothing to end: a no-op
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{free_port()}',
+                            rank=0, world_size=1)
+    assert dist.is_initialized()
+    shutdown_distributed()
+    assert not dist.is_initialized()
