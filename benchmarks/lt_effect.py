@@ -49,9 +49,9 @@ from effect.experiments import (DEFAULT_OUTS, DEFAULT_UTKINECT,  # noqa: E402
                                 METHODS, SIZES, STREAM_METHODS,
                                 TABLE_METHODS, UTKINECT_METHODS,
                                 resolve_utkinect)
-from effect.report import (DOC_BEGIN, DOC_END, UTK_DOC_BEGIN,  # noqa: E402
-                           UTK_DOC_END, _jsonable, format_report, plot_if,
-                           write_docs)
+from effect.agreement import compare, format_agreement, load_rows  # noqa: E402
+from effect.report import (DATASET_DOCS, ROW_LABELS, _jsonable,  # noqa: E402
+                           format_report, plot_if, write_docs)
 from effect.runner import _worker_loop, collect, plan, run_all  # noqa: E402
 
 
@@ -70,33 +70,40 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     size.add_argument('--full', action='store_true',
                       help='full-size ST-GCN++, configs/brl/synthetic_lt.py '
                       'schedule, 10-clip test (GPU)')
-    parser.add_argument('--dataset', choices=('synthetic', 'utkinect'),
+    parser.add_argument('--dataset',
+                        choices=('synthetic', 'utkinect', 'synthetic_utk'),
                         default='synthetic',
                         help='synthetic: the generated long-tailed NTU-25 '
                         'data; utkinect: the recorded UTKinect-Action3D '
                         'skeletons (--utkinect), long-tailed from their '
                         'xsub_train (n_max 10, seeded class order), tested '
-                        'on their xsub_val')
+                        'on their xsub_val; synthetic_utk: generated data '
+                        'at UTKinect\'s shape (the synthetic twins of its 10 '
+                        'actions, its long tail, 5 + 5 subjects), trained '
+                        'and tested as utkinect')
     parser.add_argument('--utkinect', default=DEFAULT_UTKINECT,
                         help='the UTKinect-Action3D pickle in the NTU-25 '
                         'layout (relative: from the repository root)')
     parser.add_argument('--seeds', type=int, nargs='+', default=None,
-                        help='default: 0 1 2 (synthetic), 0-4 (utkinect)')
+                        help='default: 0 1 2 (synthetic), 0-4 (utkinect, '
+                        'synthetic_utk)')
     parser.add_argument('--ifs', type=float, nargs='+', default=None,
                         help='imbalance factors (default: 100 10 for the '
-                        'synthetic data, 10 for utkinect)')
+                        'synthetic data, 10 for utkinect and synthetic_utk)')
     parser.add_argument('--methods', nargs='+', default=None,
                         choices=list(METHODS),
                         help='methods to train (synthetic default: the main '
                         'table plus the BRL streams, which feed the '
-                        'fusions; utkinect default: its 9 rows)')
+                        'fusions; utkinect / synthetic_utk default: its 9 '
+                        'rows)')
     parser.add_argument('--jobs', type=int, default=2,
                         help='runs in parallel')
     parser.add_argument('--threads', type=int, default=1,
                         help='torch threads per run')
     parser.add_argument('--out', default=None,
                         help='output dir (default: work_dirs/lt_effect, '
-                        'work_dirs/lt_effect_utkinect)')
+                        'work_dirs/lt_effect_utkinect, '
+                        'work_dirs/lt_effect_synthetic_utk)')
     parser.add_argument('--docs', nargs='?', const='docs/benchmarks.md',
                         default=None, metavar='MD',
                         help='write the tables into this Markdown file '
@@ -108,6 +115,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--repeat', type=int, default=None,
                         help='override the size\'s RepeatDataset times '
                         '(more iterations per epoch, same schedule shape)')
+    parser.add_argument('--agree-with', default=None, metavar='OUT',
+                        help='another run of this benchmark (its out dir or '
+                        'report.json), e.g. work_dirs/lt_effect_utkinect: '
+                        'report how this one orders every pair of rows '
+                        'that one separates (benchmarks/effect/'
+                        'agreement.py)')
     parser.add_argument('--no-train', action='store_true',
                         help='only report the finished runs')
     parser.add_argument('--stale-ok', action='store_true',
@@ -115,10 +128,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         'configs with its newest result under an earlier '
                         'config hash (listed as such in the report)')
     args = parser.parse_args(argv)
-    utk = args.dataset == 'utkinect'
+    utk = args.dataset in ('utkinect', 'synthetic_utk')
     if utk and (args.demo or args.full):
-        parser.error('--dataset utkinect has its own size (or --quick); '
-                     '--demo / --full are synthetic sizes')
+        parser.error(f'--dataset {args.dataset} has its own size (or '
+                     '--quick); --demo / --full are sizes of the synthetic '
+                     'data')
+    if args.dataset == 'synthetic_utk' and args.quick:
+        parser.error('--quick trains on its own tiny synthetic data; run '
+                     '--dataset synthetic_utk without it (about 2.5 min a '
+                     'run), or --quick alone for the smoke test')
     if args.seeds is None:
         args.seeds = [0, 1, 2, 3, 4] if utk else [0, 1, 2]
     if args.ifs is None:
@@ -132,12 +150,26 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
+def _with_agreement(text: str, report: dict, reference: str):
+    """The report text with an agreement section per IF that the
+    reference has, and the comparisons (JSON-ready, by IF)."""
+    parts, found = [text.rstrip('\n')], {}
+    for imbalance_factor, entry in report.items():
+        rows = load_rows(reference, imbalance_factor)
+        result = compare(rows, entry['rows'])
+        found[f'{imbalance_factor:g}'] = result
+        parts.append(f'#### Agreement with `{reference}`, IF = '
+                     f'{imbalance_factor:g}\n\n' + format_agreement(
+                         result, ROW_LABELS, 'the reference', 'this run'))
+    return '\n\n'.join(parts) + '\n', found
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Train the missing runs, then write the report (and the docs)."""
     args = parse_args(argv)
     mode = ('quick' if args.quick else 'full' if args.full else
             'demo' if args.demo else
-            'utkinect' if args.dataset == 'utkinect' else 'cpu')
+            args.dataset if args.dataset != 'synthetic' else 'cpu')
     utkinect = None
     if args.dataset == 'utkinect':
         try:
@@ -155,15 +187,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     failures, run_s = (0, 0.0) if args.no_train else run_all(runs, args)
     report = collect(runs, stale_ok=args.stale_ok)
     images = {}
+    begin, end, prefix, title = DATASET_DOCS[args.dataset]
     if args.docs:
         image_dir = osp.join(osp.dirname(osp.abspath(args.docs)), 'images')
         for imbalance_factor, entry in report.items():
             if {'ce', 'brl'} <= set(entry['rows']):
-                prefix = 'lt_effect_utkinect' if utkinect else 'lt_effect'
                 name = f'{prefix}_if{imbalance_factor:g}.png'
                 plot_if(entry, osp.join(image_dir, name), imbalance_factor,
-                        'UTKinect-Action3D LT' if utkinect else
-                        'Synthetic NTU-25 LT')
+                        title)
                 images[imbalance_factor] = f'images/{name}'
     planned = len(args.ifs) * len(args.seeds) * len(args.methods)
     finished = planned - sum(len(e['missing']) for e in report.values())
@@ -171,16 +202,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                  for m in e['runs'].values() for r in m.values())
     info = dict(planned=planned, finished=finished, run_s=summed)
     text = format_report(report, mode, images, info)
+    agreement = {}
+    if args.agree_with:
+        try:
+            text, agreement = _with_agreement(text, report, args.agree_with)
+        except (FileNotFoundError, KeyError) as err:
+            print(f'lt_effect: --agree-with: {err}', file=sys.stderr)
+            return 2
     dump_atomically(text, osp.join(args.out, 'report.md'))
     dump_atomically(
         json.dumps(dict(_jsonable(report), mode=mode, info=info,
                         dataset=args.dataset, machine=platform.platform(),
+                        agreement=agreement,
                         wall_s=time.perf_counter() - start), indent=1),
         osp.join(args.out, 'report.json'))
     if args.docs:
-        write_docs(args.docs, text,
-                   *((UTK_DOC_BEGIN, UTK_DOC_END) if utkinect else
-                     (DOC_BEGIN, DOC_END)))
+        write_docs(args.docs, text, begin, end)
     print(text)
     print(f'lt_effect: {finished}/{planned} runs finished, this invocation '
           f'{(time.perf_counter() - start) / 60:.1f} min', flush=True)

@@ -256,6 +256,18 @@ DOC_END = '<!-- lt_effect:end -->'
 UTK_DOC_BEGIN = ('<!-- lt_effect_utkinect:begin (written by '
                  'benchmarks/lt_effect.py --dataset utkinect --docs) -->')
 UTK_DOC_END = '<!-- lt_effect_utkinect:end -->'
+#: Per ``--dataset``: the docs block's markers, the plot's file prefix and
+#: title.
+DATASET_DOCS = dict(
+    synthetic=(DOC_BEGIN, DOC_END, 'lt_effect', 'Synthetic NTU-25 LT'),
+    utkinect=(UTK_DOC_BEGIN, UTK_DOC_END, 'lt_effect_utkinect',
+              'UTKinect-Action3D LT'),
+    synthetic_utk=(
+        '<!-- lt_effect_synthetic_utk:begin (written by '
+        'benchmarks/lt_effect.py --dataset synthetic_utk --docs) -->',
+        '<!-- lt_effect_synthetic_utk:end -->', 'lt_effect_synthetic_utk',
+        'Synthetic LT at UTKinect\'s shape'),
+)
 
 
 def write_docs(doc_file: str, body: str, begin: str = DOC_BEGIN,

@@ -53,7 +53,7 @@ def prepare_run(out: str, method_name: str, mode: str,
                                digest))
     if osp.exists(osp.join(rdir, 'result.json')):
         return rdir, True
-    if osp.exists(osp.join(rdir, 'run.json')):
+    if osp.exists(osp.join(rdir, 'run.json')) and _prepared_here(rdir):
         # prepared before (same hash, so the same config): never rewrite a
         # config a worker of another invocation may be reading
         return rdir, False
@@ -63,11 +63,25 @@ def prepare_run(out: str, method_name: str, mode: str,
     cfg.dump(osp.join(rdir, 'config.py'))
     meta = dict(method=method_name, mode=mode, imbalance_factor=
                 imbalance_factor, seed=seed, hash=digest, ann_file=ann_file)
-    if utkinect:  # (the synthetic run.json stays as it was)
-        meta.update(dataset='utkinect', **SHOT_THRESHOLDS['utkinect'])
+    # (the synthetic run.json stays as it was)
+    dataset = 'utkinect' if utkinect else \
+        mode if mode == 'synthetic_utk' else None
+    if dataset:
+        meta.update(dataset=dataset, **SHOT_THRESHOLDS[dataset])
     # written last, atomically: a run dir without it is not prepared
     dump_atomically(json.dumps(meta, indent=1), osp.join(rdir, 'run.json'))
     return rdir, False
+
+
+def _prepared_here(rdir: str) -> bool:
+    """Whether a prepared run's config writes into ``rdir`` itself: one
+    prepared under another path (an output dir copied or moved elsewhere)
+    would train into the old place, so it is prepared again."""
+    try:
+        cfg = load_config(osp.join(rdir, 'config.py'))
+    except Exception:  # unreadable or missing: prepare it again
+        return False
+    return osp.abspath(cfg.get('work_dir', '')) == rdir
 
 
 def train_and_test(rdir: str, threads: int = 1) -> Dict:

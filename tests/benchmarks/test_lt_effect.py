@@ -428,3 +428,70 @@ def test_format_deltas_lists_seeds_and_verdicts():
                         's1: +30.0 | better |')
     assert R.format_deltas(dict(entry, rows={'bsm': entry['rows']['bsm']})) \
         == ''
+
+
+# ------------------------------------------- synthetic at UTKinect's shape
+def test_synthetic_utk_defaults_and_errors():
+    args = L.parse_args(['--dataset', 'synthetic_utk'])
+    assert args.seeds == [0, 1, 2, 3, 4] and args.ifs == [10.0]
+    assert args.methods == list(E.UTKINECT_METHODS)
+    assert args.out == osp.join('work_dirs', 'lt_effect_synthetic_utk')
+    for extra in (['--quick'], ['--demo'], ['--full']):
+        with pytest.raises(SystemExit):
+            L.parse_args(['--dataset', 'synthetic_utk'] + extra)
+    assert E.SIZES['synthetic_utk'] == E.SIZES['utkinect']
+    assert E.SHOT_THRESHOLDS['synthetic_utk'] == E.SHOT_THRESHOLDS['utkinect']
+
+
+def test_synthetic_utk_data_has_utkinects_shape(tmp_path):
+    out = str(tmp_path)
+    ann = E.ensure_data(out, 10, 'synthetic_utk')
+    assert ann == osp.join(out, 'data', 'synthetic_lt_if10_utk.pkl')
+    with open(ann, 'rb') as f:
+        data = pickle.load(f)
+    twins = [twin for _, twin in E.UTKINECT_SYNTHETIC_TWINS]
+    assert data['classes'] == twins and len(set(twins)) == 10
+    # UTKinect's long tail, head first, in the order of its seeded classes
+    utk_order = E.utkinect_class_order(10)
+    assert [a for a, _ in E.UTKINECT_SYNTHETIC_TWINS] == [
+        ['walk', 'sitDown', 'standUp', 'pickUp', 'carry', 'throw', 'push',
+         'pull', 'waveHands', 'clapHands'][i] for i in utk_order]
+    assert E.train_counts_of(ann) == [10, 7, 5, 4, 3, 2, 2, 1, 1, 1]
+    assert len(data['split']['xsub_val']) == 100
+    meta = data['meta']
+    assert len(meta['train_subject_ids']) == len(meta['val_subject_ids']) \
+        == 5
+    assert meta['two_person_classes'] == []  # one person, as UTKinect
+    # trained as UTKinect is
+    cfg = E.build_config('brl', 'synthetic_utk', ann, 0, '/tmp/unused')
+    assert cfg.model.backbone.base_channels == 32
+    assert cfg.train_dataloader.dataset.times == 6
+    assert cfg.train_cfg.max_epochs == 40
+    rdir, done = N.prepare_run(out, 'ce', 'synthetic_utk', 10, 0)
+    assert not done
+    run = json.load(open(osp.join(rdir, 'run.json')))
+    assert run['dataset'] == 'synthetic_utk'
+    assert (run['many_thr'], run['few_thr']) == (5, 3)
+
+
+def test_a_copied_out_dir_is_prepared_again(tmp_path, tiny_data):
+    import shutil
+    from brl_mm.utils import load_config
+    first = str(tmp_path / 'first')
+    os.makedirs(osp.join(first, 'data'))
+    shutil.copy(tiny_data[1], E.data_file(first, 100, 'quick'))
+    rdir, done = N.prepare_run(first, 'ce', 'quick', 100, 0)
+    assert not done
+    # same dir again: left alone (a worker may be reading its config)
+    config = osp.join(rdir, 'config.py')
+    stamp = os.stat(config).st_mtime_ns
+    assert N.prepare_run(first, 'ce', 'quick', 100, 0) == (rdir, False)
+    assert os.stat(config).st_mtime_ns == stamp
+    # copied elsewhere: its config would train into the first dir
+    second = str(tmp_path / 'second')
+    shutil.copytree(first, second)
+    moved, _ = N.prepare_run(second, 'ce', 'quick', 100, 0)
+    assert osp.basename(moved) == osp.basename(rdir)
+    assert load_config(osp.join(moved, 'config.py')).work_dir == moved
+    run = json.load(open(osp.join(moved, 'run.json')))
+    assert run['ann_file'].startswith(second)

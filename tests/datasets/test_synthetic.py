@@ -348,3 +348,70 @@ def test_cli_main_in_process(tmp_path, capsys):
     assert out.exists()
     assert cli.main([str(out), '--out', str(tmp_path / 'b.pkl')] + tiny) == 2
     assert 'give the output file once' in capsys.readouterr().err
+
+
+# ------------------------------------------------------- chosen classes
+def test_classes_by_name_set_the_label_order():
+    kw = dict(n_max=3, imbalance_factor=3, val_per_class=1,
+              train_subjects=2, val_subjects=2)
+    data = generate_synthetic_lt(classes=['sit down', 'clap', 'bow'], **kw)
+    assert data['classes'] == ['sit down', 'clap', 'bow']
+    assert data['meta']['args']['classes'] == data['classes']
+    assert data['meta']['args']['num_classes'] == 3
+    # the first named class is the head of the long tail
+    assert data['meta']['train_counts'] == lt_class_counts(3, 3, 3).tolist()
+    labels = [a['label'] for a in data['annotations']]
+    assert sorted(set(labels)) == [0, 1, 2]
+    # the default dataset's meta carries no ``classes`` key (its pickle, and
+    # the runs keyed by its hash, stay as they were)
+    assert 'classes' not in generate_synthetic_lt(num_classes=2,
+                                                  **kw)['meta']['args']
+
+
+def test_a_class_looks_the_same_under_any_label():
+    kw = dict(n_max=2, imbalance_factor=1, val_per_class=1,
+              train_subjects=2, val_subjects=2)
+    a = generate_synthetic_lt(classes=['wave right hand', 'clap'], **kw)
+    b = generate_synthetic_lt(classes=['clap', 'wave right hand'], **kw)
+    clap_a = [x['keypoint'] for x in a['annotations'] if x['label'] == 1]
+    clap_b = [x['keypoint'] for x in b['annotations'] if x['label'] == 0]
+    assert len(clap_a) == len(clap_b) == 3
+    for x, y in zip(clap_a, clap_b):
+        np.testing.assert_array_equal(x, y)
+    # and as the table's first classes (num_classes=2: wave, clap)
+    first = generate_synthetic_lt(num_classes=2, **kw)
+    for x, y in zip(first['annotations'], a['annotations']):
+        np.testing.assert_array_equal(x['keypoint'], y['keypoint'])
+
+
+@pytest.mark.parametrize('classes, num_classes, error, message', [
+    (['clap', 'no such action'], None, ValueError, 'no such action'),
+    (['clap', 'clap'], None, ValueError, 'more than once'),
+    ('clap', None, TypeError, 'wrap it in a list'),
+    (['clap'], None, ValueError, r'\[2, '),
+    (['clap', 'bow'], 3, ValueError, 'num_classes=3 but classes names 2'),
+])
+def test_bad_classes_are_explained(classes, num_classes, error, message):
+    with pytest.raises(error, match=message):
+        generate_synthetic_lt(classes=classes, num_classes=num_classes)
+
+
+def test_cli_classes_option(tmp_path, capsys):
+    cli = _load_cli()
+    tiny = ['--n-max', '2', '--imbalance-factor', '2', '--val-per-class',
+            '1', '--min-frames', '8', '--max-frames', '8']
+    out = tmp_path / 'c.pkl'
+    assert cli.main([str(out), '--classes', 'sit down', 'clap'] + tiny) == 0
+    assert 'head class 0 "sit down" 2' in capsys.readouterr().out
+    with open(out, 'rb') as f:
+        assert pickle.load(f)['classes'] == ['sit down', 'clap']
+    assert cli.main([str(tmp_path / 'd.pkl'), '--classes', 'sit dwn',
+                     'clap'] + tiny) == 2
+    assert "unknown synthetic class(es) ['sit dwn']" in \
+        capsys.readouterr().err
+    assert not (tmp_path / 'd.pkl').exists()
+    store = tmp_path / 'store'
+    assert cli.main(['--store', str(store), '--classes', 'clap', 'bow'] +
+                    tiny) == 0
+    from brl_mm.datasets.store import SkeletonStore
+    assert SkeletonStore(str(store)).classes == ['clap', 'bow']

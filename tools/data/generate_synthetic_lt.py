@@ -76,8 +76,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--num-classes',
         type=int,
-        default=20,
-        help=f'number of classes (2 to {max_synthetic_classes()})')
+        default=None,
+        help=f'number of classes (2 to {max_synthetic_classes()}): the '
+        'first of the class table (default 20)')
+    parser.add_argument(
+        '--classes',
+        nargs='+',
+        default=None,
+        metavar='NAME',
+        help='the classes to generate, by name (quoted), in label order: '
+        'the first is the head of the long tail (--list-classes '
+        '--num-classes %d lists every name)' % max_synthetic_classes())
     parser.add_argument('--n-max',
                         type=int,
                         default=200,
@@ -149,7 +158,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     if args.list_classes:
         try:
-            names = synthetic_class_names(args.num_classes)
+            names = synthetic_class_names(args.num_classes or 20)
         except (TypeError, ValueError) as e:
             print(f'error: {e}', file=sys.stderr)
             return 2
@@ -172,6 +181,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         data = generate_synthetic_lt(out_file,
                                      num_classes=args.num_classes,
+                                     classes=args.classes,
                                      n_max=args.n_max,
                                      imbalance_factor=args.imbalance_factor,
                                      val_per_class=args.val_per_class,
@@ -218,14 +228,16 @@ def write_store(args: argparse.Namespace) -> int:
     """
     start = time.perf_counter()
     try:
-        classes = synthetic_class_names(args.num_classes)
+        classes = args.classes or synthetic_class_names(args.num_classes
+                                                        or 20)
         with SkeletonStoreWriter(args.store, dtype=args.store_dtype,
                                  force=args.force, classes=classes,
                                  splits=('xsub_train', 'xsub_val'),
                                  meta=dict(source='generate_synthetic_lt',
                                            args=vars(args))) as writer:
             data = generate_synthetic_lt(
-                None, num_classes=args.num_classes, n_max=args.n_max,
+                None, num_classes=args.num_classes, classes=args.classes,
+                n_max=args.n_max,
                 imbalance_factor=args.imbalance_factor,
                 val_per_class=args.val_per_class, layout=args.layout,
                 min_frames=args.min_frames, max_frames=args.max_frames,

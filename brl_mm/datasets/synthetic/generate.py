@@ -92,9 +92,40 @@ def _draw_infos(rng: np.random.Generator, label: int, n: int,
     return infos
 
 
+def _select_classes(num_classes: Optional[int],
+                    classes: Optional[Sequence[str]]) -> List:
+    """The class specs of a dataset: the table's first ``num_classes`` or
+    the ones named by ``classes``."""
+    if classes is None:
+        num_classes = 20 if num_classes is None else num_classes
+        _check_num_classes(num_classes)
+        return list(_CLASS_TABLE[:num_classes])
+    if isinstance(classes, str):
+        raise TypeError('classes must be a sequence of class names, got the '
+                        f'string {classes!r}; wrap it in a list')
+    names = list(classes)
+    by_name = {s.name: s for s in _CLASS_TABLE}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise ValueError(
+            f'unknown synthetic class(es) {unknown}; '
+            'brl_mm.datasets.synthetic.synthetic_class_names('
+            'brl_mm.datasets.synthetic.max_synthetic_classes()) lists the '
+            'names')
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f'classes lists {repeated} more than once')
+    if num_classes is not None and num_classes != len(names):
+        raise ValueError(f'num_classes={num_classes} but classes names '
+                         f'{len(names)}; pass one of them')
+    _check_num_classes(len(names))
+    return [by_name[n] for n in names]
+
+
 def generate_synthetic_lt(out_file: Optional[str] = None,
                           *,
-                          num_classes: int = 20,
+                          num_classes: Optional[int] = None,
+                          classes: Optional[Sequence[str]] = None,
                           n_max: int = 200,
                           imbalance_factor: float = 100,
                           val_per_class: int = 30,
@@ -111,7 +142,7 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
     """Generate a synthetic long-tailed skeleton action dataset.
 
     Train: ``lt_class_counts(num_classes, n_max, imbalance_factor)`` samples
-    of class ``c`` (class 0 is the head), performed by the train subjects.
+    of class ``c`` (label 0 is the head), performed by the train subjects.
     Val: ``val_per_class`` samples of every class, performed by other
     subjects (cross-subject). See the module docstring for how motions are
     synthesised.
@@ -119,8 +150,15 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
     Args:
         out_file (str, optional): If given, the dict is pickled there
             (parent folders created, written atomically).
-        num_classes (int): Number of classes, 2 to
-            :func:`max_synthetic_classes`. Defaults to 20.
+        num_classes (int, optional): Number of classes, 2 to
+            :func:`max_synthetic_classes`: the first ``num_classes`` of the
+            class table. Defaults to 20 (or ``len(classes)``).
+        classes (Sequence[str], optional): Names of the table's classes to
+            generate instead (:func:`synthetic_class_names` lists them), in
+            label order: the first is the head of the long tail. A class
+            looks the same whichever label it gets (its motion is seeded by
+            its place in the table, not by its label). Defaults to the first
+            ``num_classes`` of the table.
         n_max (int): Train samples of the head class. Defaults to 200.
         imbalance_factor (float): ``n_max / n_min`` of the train split.
             Defaults to 100.
@@ -156,7 +194,8 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
         ``original_shape``), ``classes`` (names) and ``meta`` (arguments,
         per-class counts, subjects, two-person classes).
     """
-    _check_num_classes(num_classes)
+    specs = _select_classes(num_classes, classes)
+    num_classes = len(specs)
     if layout not in synthetic_layouts():
         raise ValueError(f'unknown layout {layout!r}; choose one of '
                          f'{synthetic_layouts()}')
@@ -179,7 +218,6 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
     if not fps > 0:
         raise ValueError(f'fps must be > 0, got {fps!r}')
 
-    specs = _CLASS_TABLE[:num_classes]
     counts = lt_class_counts(num_classes, n_max, imbalance_factor)
     ids = np.random.default_rng([seed, 7]).permutation(
         np.arange(1, train_subjects + val_subjects + 1))
@@ -211,6 +249,10 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
                 split[key].append(ann['frame_dir'])
 
     val_counts = [val_per_class] * num_classes
+    if classes is not None:  # (the default meta stays as it was)
+        args_given = dict(classes=[s.name for s in specs])
+    else:
+        args_given = {}
     meta = dict(
         generator='brl_mm.datasets.synthetic.generate_synthetic_lt',
         args=dict(
@@ -225,7 +267,8 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
             fps=float(fps),
             train_subjects=train_subjects,
             val_subjects=val_subjects,
-            num_setups=num_setups),
+            num_setups=num_setups,
+            **args_given),
         train_counts=[int(c) for c in counts],
         val_counts=val_counts,
         train_subject_ids=train_pids,

@@ -1,0 +1,161 @@
+"""Does one effect benchmark order the methods as another does?
+
+Issue 18 asks the synthetic benchmark to agree with recorded motion *where
+the recorded differences are outside the seed spread*. This module makes
+that check mechanical: every pair of rows that the reference report
+separates (means apart by more than twice the larger seed std, the
+project's rule) is looked up in the candidate report, and the candidate
+either orders the pair the same way (separated too, or only by its mean)
+or the opposite way. Pairs the candidate separates but the reference does
+not are counted apart: a difference the recorded data does not show.
+
+Both inputs are the ``report.json`` files ``benchmarks/lt_effect.py``
+writes (``{IF: {'rows': {method: {metric: {'mean', 'std', 'n'}}}}}``).
+"""
+import itertools
+import json
+import math
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+#: The compared columns (fractions in the report, points in the output).
+AGREEMENT_METRICS = ('top1', 'few', 'tail')
+#: Outcome labels, in the order they are tallied.
+OUTCOMES = ('agrees, separated', 'agrees, within spread', 'opposite order',
+            'fewer than 2 seeds')
+
+
+def load_rows(report_file: str, imbalance_factor: float) -> Dict[str, Dict]:
+    """The rows of one IF of a ``report.json``.
+
+    Raises:
+        FileNotFoundError: No report there (naming the command that writes
+            one).
+        KeyError: The report has no such IF (naming those it has).
+    """
+    if osp.isdir(report_file):
+        report_file = osp.join(report_file, 'report.json')
+    if not osp.isfile(report_file):
+        raise FileNotFoundError(
+            f'no effect report at {report_file}; `python '
+            'benchmarks/lt_effect.py --dataset ... --out DIR` writes '
+            'DIR/report.json')
+    with open(report_file) as f:
+        report = json.load(f)
+    key = f'{imbalance_factor:g}'
+    if key not in report or not isinstance(report[key], dict):
+        have = [k for k, v in report.items()
+                if isinstance(v, dict) and 'rows' in v]
+        raise KeyError(f'{report_file} has no IF {key} (it has {have})')
+    return report[key]['rows']
+
+
+def separation(a: Dict, b: Dict) -> Optional[Dict]:
+    """How two rows' stats of one metric compare.
+
+    Args:
+        a (dict): ``mean`` / ``std`` / ``n`` of row a.
+        b (dict): The same of row b.
+
+    Returns:
+        dict or None: ``gap`` (a - b), ``margin`` (twice the larger std)
+        and ``separated`` (|gap| > margin); None when either row has fewer
+        than 2 seeds or no value (an empty shot group).
+    """
+    if min(a.get('n', 0), b.get('n', 0)) < 2:
+        return None
+    if any(math.isnan(x) for x in (a['mean'], b['mean'])):
+        return None
+    gap = a['mean'] - b['mean']
+    margin = 2 * max(a['std'], b['std'])
+    return dict(gap=gap, margin=margin, separated=abs(gap) > margin)
+
+
+def compare(reference: Dict[str, Dict], candidate: Dict[str, Dict],
+            metrics: Sequence[str] = AGREEMENT_METRICS) -> Dict:
+    """Check the candidate's order of every pair the reference separates.
+
+    Args:
+        reference (dict): Rows of the reference report (:func:`load_rows`).
+        candidate (dict): Rows of the candidate report.
+        metrics (Sequence[str]): Columns to compare.
+
+    Returns:
+        dict: ``pairs`` (one dict per reference-separated pair and metric:
+        ``metric``, ``better`` / ``worse`` row names in the reference's
+        order, ``reference`` and ``candidate`` separations, ``outcome``, one
+        of :data:`OUTCOMES`), ``tally`` (outcome -> count) and ``extra``
+        (pairs only the candidate separates).
+    """
+    names = list(reference)
+    pairs: List[Dict] = []
+    extra: List[Dict] = []
+    for metric in metrics:
+        for x, y in itertools.combinations(names, 2):
+            ref = separation(reference[x][metric], reference[y][metric]) \
+                if metric in reference[x] and metric in reference[y] \
+                else None
+            have = x in candidate and y in candidate
+            cand = separation(candidate[x][metric], candidate[y][metric]) \
+                if have else None
+            if ref is None or not ref['separated']:
+                if cand is not None and cand['separated']:
+                    better, worse = (x, y) if cand['gap'] > 0 else (y, x)
+                    extra.append(dict(metric=metric, better=better,
+                                      worse=worse, candidate=cand,
+                                      reference=ref))
+                continue
+            better, worse = (x, y) if ref['gap'] > 0 else (y, x)
+            sign = 1 if ref['gap'] > 0 else -1
+            if cand is None:
+                outcome = 'fewer than 2 seeds'
+            elif sign * cand['gap'] <= 0:
+                outcome = 'opposite order'
+            elif cand['separated']:
+                outcome = 'agrees, separated'
+            else:
+                outcome = 'agrees, within spread'
+            pairs.append(dict(metric=metric, better=better, worse=worse,
+                              reference=ref, candidate=cand,
+                              outcome=outcome))
+    tally = {o: sum(p['outcome'] == o for p in pairs) for o in OUTCOMES}
+    return dict(pairs=pairs, tally=tally, extra=extra)
+
+
+def _points(sep: Optional[Dict]) -> str:
+    if sep is None:
+        return 'n/a'
+    return f'{100 * abs(sep["gap"]):.1f} (margin {100 * sep["margin"]:.1f})'
+
+
+def format_agreement(result: Dict, labels: Dict[str, str],
+                     reference_name: str, candidate_name: str) -> str:
+    """The Markdown of :func:`compare`: a summary line, a table of the
+    reference-separated pairs and a list of the candidate-only ones."""
+    tally = result['tally']
+    lines = [
+        f'Pairs of rows that {reference_name} separates (gap above twice '
+        f'the larger seed std), and how {candidate_name} orders them: ' +
+        ', '.join(f'{n} {o}' for o, n in tally.items()) + '.', '',
+        f'| metric | better on {reference_name} | worse | gap there '
+        f'(points) | gap on {candidate_name} (same direction +) | outcome |',
+        '|---|---|---|---|---|---|']
+    for pair in result['pairs']:
+        cand = pair['candidate']
+        if cand is None:
+            cell = 'n/a'
+        else:
+            sign = 1 if pair['reference']['gap'] > 0 else -1
+            cell = (f'{100 * sign * cand["gap"]:+.1f} (margin '
+                    f'{100 * cand["margin"]:.1f})')
+        lines.append(
+            f'| {pair["metric"]} | {labels.get(pair["better"], pair["better"])}'
+            f' | {labels.get(pair["worse"], pair["worse"])} | '
+            f'{_points(pair["reference"])} | {cell} | {pair["outcome"]} |')
+    if result['extra']:
+        lines += ['', f'Separated on {candidate_name} only (within the '
+                  f'spread, or not run, on {reference_name}):']
+        lines += [f'- {p["metric"]}: {labels.get(p["better"], p["better"])} '
+                  f'> {labels.get(p["worse"], p["worse"])} by '
+                  f'{_points(p["candidate"])}' for p in result['extra']]
+    return '\n'.join(lines) + '\n'

@@ -1,0 +1,80 @@
+"""benchmarks/effect/agreement.py: which pairs of rows a reference report
+separates, and how a candidate report orders them."""
+import json
+import os.path as osp
+import sys
+
+import pytest
+
+from brl_mm.testing import REPO
+
+sys.path.insert(0, osp.join(REPO, 'benchmarks'))
+from effect import agreement as A  # noqa: E402
+from effect.report import aggregate  # noqa: E402
+
+
+def _rows(**values):
+    """``name=[per-seed top-1]`` -> report rows (top1 only)."""
+    return {name: dict(top1=aggregate(v)) for name, v in values.items()}
+
+
+def test_separation_uses_twice_the_larger_std():
+    a, b = aggregate([0.70, 0.72, 0.68]), aggregate([0.50, 0.52, 0.48])
+    sep = A.separation(a, b)
+    assert sep['gap'] == pytest.approx(0.2)
+    assert sep['margin'] == pytest.approx(0.04)
+    assert sep['separated']
+    close = aggregate([0.53, 0.55, 0.51])  # +0.03 < 0.04
+    assert not A.separation(close, b)['separated']
+    assert A.separation(aggregate([0.9]), b) is None  # one seed
+    assert A.separation(aggregate([float('nan')] * 2), b) is None
+
+
+def test_compare_tallies_every_outcome():
+    ref = _rows(ce=[0.50, 0.52, 0.48], cas=[0.30, 0.32, 0.28],
+                brl=[0.70, 0.72, 0.68], bsm=[0.51, 0.53, 0.49])
+    cand = _rows(ce=[0.60, 0.62, 0.58],  # cas: separated, same order
+                 cas=[0.40, 0.42, 0.38],
+                 brl=[0.55, 0.57, 0.53],  # below ce: the opposite order
+                 bsm=[0.90, 0.92, 0.88])  # bsm ~ ce on ref: extra
+    result = A.compare(ref, cand, metrics=('top1', ))
+    outcome = {(p['better'], p['worse']): p['outcome']
+               for p in result['pairs']}
+    assert outcome == {
+        ('ce', 'cas'): 'agrees, separated',
+        ('brl', 'ce'): 'opposite order',
+        ('brl', 'cas'): 'agrees, separated',
+        ('bsm', 'cas'): 'agrees, separated',
+        ('brl', 'bsm'): 'opposite order',
+    }
+    assert result['tally'] == {'agrees, separated': 3,
+                               'agrees, within spread': 0,
+                               'opposite order': 2,
+                               'fewer than 2 seeds': 0}
+    assert [(p['better'], p['worse']) for p in result['extra']] == [
+        ('bsm', 'ce')]
+    # within the spread but the same sign, and a row run once only
+    cand = _rows(ce=[0.50, 0.60, 0.40], cas=[0.45, 0.55, 0.35],
+                 brl=[0.9])
+    result = A.compare(_rows(ce=[0.50, 0.52, 0.48],
+                             cas=[0.30, 0.32, 0.28],
+                             brl=[0.70, 0.72, 0.68]), cand, ('top1', ))
+    outcome = {(p['better'], p['worse']): p['outcome']
+               for p in result['pairs']}
+    assert outcome[('ce', 'cas')] == 'agrees, within spread'
+    assert outcome[('brl', 'ce')] == 'fewer than 2 seeds'
+    text = A.format_agreement(result, dict(ce='plain CE'), 'UTKinect',
+                              'synthetic')
+    assert '| top1 | plain CE | cas | 20.0 (margin 4.0) | +5.0 (margin ' \
+        '20.0) | agrees, within spread |' in text
+    assert text.startswith('Pairs of rows that UTKinect separates')
+
+
+def test_load_rows_errors_name_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match='lt_effect.py'):
+        A.load_rows(str(tmp_path), 10)
+    (tmp_path / 'report.json').write_text(json.dumps(
+        {'10': dict(rows=_rows(ce=[0.5, 0.6])), 'mode': 'cpu'}))
+    assert set(A.load_rows(str(tmp_path), 10)) == {'ce'}
+    with pytest.raises(KeyError, match=r"no IF 100 \(it has \['10'\]\)"):
+        A.load_rows(str(tmp_path / 'report.json'), 100)
