@@ -1,7 +1,8 @@
 """Data tooling: other formats to mmaction skeleton annotations (NTU RGB+D
 ``.skeleton`` files in :mod:`.ntu_raw`, NW-UCLA json in :mod:`.nw_ucla_raw`,
-pose-estimator outputs with person tracking in :mod:`.pose_json` /
-:mod:`.tracking`). Used by ``tools/data/``; not part of training."""
+pose-estimator outputs read by :mod:`.pose_files`, with person tracking in
+:mod:`.tracking`, to annotations in :mod:`.pose_json`). Used by
+``tools/data/``; not part of training."""
 from .pose_json import (FramePoses, PoseFileError, convert_pose_folder,
                         find_pose_files, read_pose_file, seeded_splits,
                         video_annotation)

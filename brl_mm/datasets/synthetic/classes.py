@@ -5,17 +5,17 @@ from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 
+from .interactions import (_give_object, _handshake, _high_five, _hug,
+                           _kick_other, _pat_shoulder, _point_at, _punch_other,
+                           _push, _walk_apart, _walk_towards)
 from .motions import (_arm_circles, _bounce, _bow, _check_watch, _cheer, _clap,
-                      _cross_arms, _drink, _fall, _give_object, _half_squat,
-                      _hands_on_head, _handshake, _high_five, _hop, _hug,
-                      _jump, _jumping_jacks, _kick, _kick_other, _look_around,
-                      _lunge, _nod, _one_leg_stand, _pat_shoulder, _phone_call,
-                      _pick_up, _point, _point_at, _punch, _punch_other, _push,
-                      _raise_both_arms, _reach_up, _rub_hands, _salute,
+                      _cross_arms, _drink, _fall, _half_squat, _hands_on_head,
+                      _hop, _jump, _jumping_jacks, _kick, _look_around, _lunge,
+                      _nod, _one_leg_stand, _phone_call, _pick_up, _point,
+                      _punch, _raise_both_arms, _reach_up, _rub_hands, _salute,
                       _shake_head, _shrug, _side_kick, _sit_down, _squat,
-                      _stand_up, _throw, _touch_toes, _walk_apart,
-                      _walk_in_place, _walk_legs, _walk_towards, _wave,
-                      _wipe_face)
+                      _stand_up, _throw, _touch_toes, _walk_in_place,
+                      _walk_legs, _wave, _wipe_face)
 from .tracks import _Track
 
 

@@ -230,7 +230,6 @@ def _render(spec: _ClassSpec, info: _SampleInfo, split_id: int, index: int,
     """Generate one annotation dict."""
     rng = np.random.default_rng([seed, 17, split_id, spec.uid, index])
     setup = setups[info.setup]
-    subj = subjects[info.subject]
 
     # Action window, time warp and sample-level speed / amplitude.
     start = rng.uniform(0.0, 0.2) * T
