@@ -121,6 +121,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         'report how this one orders every pair of rows '
                         'that one separates (benchmarks/effect/'
                         'agreement.py)')
+    parser.add_argument('--base-channels', type=int, default=None,
+                        help='override the size\'s ST-GCN++ width (the '
+                        'stages stay the size\'s)')
     parser.add_argument('--no-train', action='store_true',
                         help='only report the finished runs')
     parser.add_argument('--stale-ok', action='store_true',
@@ -181,6 +184,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         SIZES[mode] = dict(SIZES[mode], max_epochs=args.epochs)
     if args.repeat is not None:
         SIZES[mode] = dict(SIZES[mode], times=args.repeat)
+    if args.base_channels is not None:
+        SIZES[mode] = dict(SIZES[mode], base_channels=args.base_channels)
     start = time.perf_counter()
     runs = plan(args.out, mode, args.ifs, args.seeds, args.methods,
                 utkinect)

@@ -495,3 +495,18 @@ def test_a_copied_out_dir_is_prepared_again(tmp_path, tiny_data):
     assert load_config(osp.join(moved, 'config.py')).work_dir == moved
     run = json.load(open(osp.join(moved, 'run.json')))
     assert run['ann_file'].startswith(second)
+
+
+def test_base_channels_override(tmp_path, monkeypatch, capsys):
+    from brl_mm.utils import load_config
+    monkeypatch.setitem(E.SIZES, 'quick', dict(E.SIZES['quick']))
+    out = str(tmp_path / 'o')
+    assert L.main(['--quick', '--base-channels', '4', '--ifs', '100',
+                   '--seeds', '0', '--methods', 'ce', '--no-train',
+                   '--out', out]) == 0
+    assert E.SIZES['quick']['base_channels'] == 4
+    (run, ) = os.listdir(osp.join(out, 'runs'))
+    cfg = load_config(osp.join(out, 'runs', run, 'config.py'))
+    assert cfg.model.backbone.base_channels == 4
+    assert cfg.model.cls_head.in_channels == 4 * 2**2  # 2 inflate stages
+    assert 'Not yet run (1): ce/s0' in capsys.readouterr().out
