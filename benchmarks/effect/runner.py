@@ -122,8 +122,12 @@ def shot_thresholds(meta: Dict) -> Dict[str, int]:
 class Worker:
     """A worker process that trains prepared runs one after the other
     (``lt_effect.py --worker THREADS``: run dirs in on stdin, ``OK`` /
-    ``FAIL`` lines out), so imports and data caches are paid once per job
-    slot, not once per run. Each run's output goes to its ``worker.log``."""
+    ``FAIL`` / ``SKIP`` lines out), so imports and data caches are paid once
+    per job slot, not once per run. Each run's output goes to its
+    ``worker.log``. A run is trained under its dir's
+    :class:`~brl_mm.engine.work_dir.WorkDirLock`, so several invocations
+    can share an out dir: one that finds a run locked or finished skips
+    it."""
 
     def __init__(self, threads: int) -> None:
         env = dict(os.environ, OMP_NUM_THREADS=str(threads),
@@ -133,15 +137,18 @@ class Worker:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
             cwd=REPO, text=True, bufsize=1)
 
-    def run(self, rdir: str) -> bool:
-        """Train one run; False if it failed (or the worker died)."""
+    def run(self, rdir: str) -> str:
+        """Train one run: ``'ok'``, ``'failed'`` (or the worker died) or
+        ``'skipped: ...'`` (another invocation trains or trained it)."""
         try:
             self.proc.stdin.write(rdir + '\n')
             self.proc.stdin.flush()
             reply = self.proc.stdout.readline()
         except (BrokenPipeError, OSError):
-            return False
-        return reply.startswith('OK')
+            return 'failed'
+        if reply.startswith('SKIP'):
+            return 'skipped: ' + reply.split(' ', 2)[1].replace('_', ' ')
+        return 'ok' if reply.startswith('OK') else 'failed'
 
     def close(self) -> None:
         """End the worker."""
@@ -154,29 +161,49 @@ class Worker:
 
 def _worker_loop(threads: int) -> int:
     """The worker side of :class:`Worker`."""
-    import traceback
+    from brl_mm.engine.work_dir import WorkDirInUseError, WorkDirLock
     reply = os.fdopen(os.dup(1), 'w', buffering=1)
     for line in sys.stdin:
         rdir = line.strip()
         if not rdir:
             continue
-        log = os.open(osp.join(rdir, 'worker.log'),
-                      os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.close(log)
+        lock = WorkDirLock(rdir)
         try:
-            train_and_test(rdir, threads)
-            ok = True
-        except Exception:  # reported in the run's log, the others go on
-            traceback.print_exc()
-            ok = False
-        sys.stdout.flush()
-        sys.stderr.flush()
+            lock.acquire()
+        except WorkDirInUseError:
+            reply.write(f'SKIP in_training_elsewhere {rdir}\n')
+            continue
+        try:
+            if osp.exists(osp.join(rdir, 'result.json')):
+                reply.write(f'SKIP finished_elsewhere {rdir}\n')
+                continue
+            ok = _train_logged(rdir, threads)
+        finally:
+            lock.release()
         reply.write(('OK ' if ok else 'FAIL ') + rdir + '\n')
     return 0
+
+
+def _train_logged(rdir: str, threads: int) -> bool:
+    """:func:`train_and_test` with stdout / stderr in the run's
+    ``worker.log``; False when it raised (the traceback is in the log)."""
+    import traceback
+    log = os.open(osp.join(rdir, 'worker.log'),
+                  os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    try:
+        train_and_test(rdir, threads)
+        ok = True
+    except Exception:  # reported in the run's log, the others go on
+        traceback.print_exc()
+        ok = False
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return ok
 
 
 def plan(out: str, mode: str, ifs: Sequence[float], seeds: Sequence[int],
@@ -294,16 +321,18 @@ def run_all(runs: Sequence[Dict],
                         return
                     rdir = queue.pop()
                 start = time.perf_counter()
-                ok = worker.run(rdir)
+                status = worker.run(rdir)
                 seconds = time.perf_counter() - start
-                if not ok and worker.proc.poll() is not None:
+                if status == 'failed' and worker.proc.poll() is not None:
                     worker = Worker(args.threads)  # it died: a fresh one
                 with lock:
                     done += 1
-                    total += seconds
-                    failures += not ok
-                    status = 'ok' if ok else \
-                        f'FAILED (see {osp.join(rdir, "worker.log")})'
+                    if status == 'ok':
+                        total += seconds
+                    failures += status == 'failed'
+                    if status == 'failed':
+                        status = \
+                            f'FAILED (see {osp.join(rdir, "worker.log")})'
                     print(f'[{done}/{len(todo)}] {osp.basename(rdir)} '
                           f'{seconds:.0f} s {status}', flush=True)
         finally:

@@ -510,3 +510,26 @@ def test_base_channels_override(tmp_path, monkeypatch, capsys):
     assert cfg.model.backbone.base_channels == 4
     assert cfg.model.cls_head.in_channels == 4 * 2**2  # 2 inflate stages
     assert 'Not yet run (1): ce/s0' in capsys.readouterr().out
+
+
+def test_worker_skips_a_run_trained_or_finished_elsewhere(tmp_path,
+                                                          tiny_data,
+                                                          monkeypatch,
+                                                          capfd):
+    import io
+    import shutil
+    from brl_mm.engine.work_dir import WorkDirLock
+    out = str(tmp_path / 'o')
+    os.makedirs(osp.join(out, 'data'))
+    shutil.copy(tiny_data[1], E.data_file(out, 100, 'quick'))
+    rdir, _ = N.prepare_run(out, 'ce', 'quick', 100, 0)
+    with WorkDirLock(rdir):  # another invocation is training it
+        monkeypatch.setattr(sys, 'stdin', io.StringIO(rdir + '\n'))
+        assert N._worker_loop(1) == 0
+    assert capfd.readouterr().out == f'SKIP in_training_elsewhere {rdir}\n'
+    assert not osp.exists(osp.join(rdir, 'worker.log'))  # its log kept
+    with open(osp.join(rdir, 'result.json'), 'w') as f:
+        f.write('{}')
+    monkeypatch.setattr(sys, 'stdin', io.StringIO(rdir + '\n'))
+    assert N._worker_loop(1) == 0
+    assert capfd.readouterr().out == f'SKIP finished_elsewhere {rdir}\n'
