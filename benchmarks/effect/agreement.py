@@ -133,6 +133,11 @@ def format_agreement(result: Dict, labels: Dict[str, str],
     """The Markdown of :func:`compare`: a summary line, a table of the
     reference-separated pairs and a list of the candidate-only ones."""
     tally = result['tally']
+    if not result['pairs']:
+        lines = [f'{reference_name} separates no pair of rows (every gap is '
+                 'within twice the larger seed std): nothing to agree with.']
+        return '\n'.join(lines + _extra_lines(result, labels, reference_name,
+                                               candidate_name)) + '\n'
     lines = [
         f'Pairs of rows that {reference_name} separates (gap above twice '
         f'the larger seed std), and how {candidate_name} orders them: ' +
@@ -152,10 +157,16 @@ def format_agreement(result: Dict, labels: Dict[str, str],
             f'| {pair["metric"]} | {labels.get(pair["better"], pair["better"])}'
             f' | {labels.get(pair["worse"], pair["worse"])} | '
             f'{_points(pair["reference"])} | {cell} | {pair["outcome"]} |')
-    if result['extra']:
-        lines += ['', f'Separated on {candidate_name} only (within the '
-                  f'spread, or not run, on {reference_name}):']
-        lines += [f'- {p["metric"]}: {labels.get(p["better"], p["better"])} '
-                  f'> {labels.get(p["worse"], p["worse"])} by '
-                  f'{_points(p["candidate"])}' for p in result['extra']]
-    return '\n'.join(lines) + '\n'
+    return '\n'.join(lines + _extra_lines(result, labels, reference_name,
+                                           candidate_name)) + '\n'
+
+
+def _extra_lines(result: Dict, labels: Dict[str, str], reference_name: str,
+                 candidate_name: str) -> List[str]:
+    if not result['extra']:
+        return []
+    return ['', f'Separated on {candidate_name} only (within the spread, or '
+            f'fewer than 2 seeds, on {reference_name}):'] + [
+                f'- {p["metric"]}: {labels.get(p["better"], p["better"])} > '
+                f'{labels.get(p["worse"], p["worse"])} by '
+                f'{_points(p["candidate"])}' for p in result['extra']]

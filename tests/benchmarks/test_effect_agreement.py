@@ -78,3 +78,14 @@ def test_load_rows_errors_name_the_file(tmp_path):
     assert set(A.load_rows(str(tmp_path), 10)) == {'ce'}
     with pytest.raises(KeyError, match=r"no IF 100 \(it has \['10'\]\)"):
         A.load_rows(str(tmp_path / 'report.json'), 100)
+
+
+def test_nothing_separated_says_so():
+    ref = _rows(ce=[0.50, 0.60, 0.40], brl=[0.52, 0.62, 0.42])
+    cand = _rows(ce=[0.50, 0.51, 0.49], brl=[0.70, 0.71, 0.69])
+    result = A.compare(ref, cand, ('top1', ))
+    assert result['pairs'] == [] and len(result['extra']) == 1
+    text = A.format_agreement(result, {}, 'UTKinect', 'synthetic')
+    assert text.startswith('UTKinect separates no pair of rows')
+    assert '| metric |' not in text
+    assert '- top1: brl > ce by 20.0 (margin 2.0)' in text
