@@ -131,7 +131,8 @@ def format_table(entry: Dict) -> str:
 def plot_if(entry: Dict, out_file: str, imbalance_factor: float,
             data_name: str = 'Synthetic NTU-25 LT') -> str:
     """Per-class accuracy vs training count: CE vs BRL (and BRL 6s and
-    balanced softmax when available), each averaged over its seeds."""
+    balanced softmax when available), each averaged over its seeds, with
+    the shot groups of the runs' thresholds."""
     from brl_mm.evaluation import plot_per_class_accuracy
     rows = entry['rows']
     series = {}
@@ -144,6 +145,7 @@ def plot_if(entry: Dict, out_file: str, imbalance_factor: float,
                 rows[name]['per_class']
     return plot_per_class_accuracy(
         series, entry['train_counts'], out_file, dpi=70,
+        **entry.get('thresholds', {}),
         title=f'{data_name}, IF={imbalance_factor:g}: per-class '
         'accuracy (mean over seeds)')
 

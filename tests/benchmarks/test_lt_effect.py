@@ -533,3 +533,20 @@ def test_worker_skips_a_run_trained_or_finished_elsewhere(tmp_path,
     monkeypatch.setattr(sys, 'stdin', io.StringIO(rdir + '\n'))
     assert N._worker_loop(1) == 0
     assert capfd.readouterr().out == f'SKIP finished_elsewhere {rdir}\n'
+
+
+def test_plot_uses_the_runs_shot_thresholds(monkeypatch, tmp_path):
+    import brl_mm.evaluation as ev
+    seen = {}
+
+    def fake(series, counts, out_file, **kwargs):
+        seen.update(kwargs, series=list(series))
+        return out_file
+
+    monkeypatch.setattr(ev, 'plot_per_class_accuracy', fake)
+    entry = dict(rows=dict(ce=dict(seeds=[0, 1], per_class=[1.0, 0.5])),
+                 train_counts=[10, 1], thresholds=dict(many_thr=5,
+                                                       few_thr=3))
+    R.plot_if(entry, str(tmp_path / 'p.png'), 10, 'UTKinect')
+    assert (seen['many_thr'], seen['few_thr']) == (5, 3)
+    assert seen['series'] == ['CE, 2 seeds']
