@@ -415,3 +415,43 @@ def test_cli_classes_option(tmp_path, capsys):
                     tiny) == 0
     from brl_mm.datasets.store import SkeletonStore
     assert SkeletonStore(str(store)).classes == ['clap', 'bow']
+    counted = tmp_path / 'counted.pkl'
+    assert cli.main([str(counted), '--classes', 'clap', 'bow',
+                     '--class-counts', '1', '3'] + tiny) == 0
+    assert 'train counts per class: 1 3' in capsys.readouterr().out
+    assert cli.main([str(tmp_path / 'e.pkl'), '--num-classes', '2',
+                     '--class-counts', '1'] + tiny) == 2
+    assert 'has 1 entries for 2 classes' in capsys.readouterr().err
+
+
+def test_class_counts_replace_the_profile():
+    kw = dict(val_per_class=1, train_subjects=2, val_subjects=2)
+    data = generate_synthetic_lt(classes=['clap', 'bow', 'sit down'],
+                                 class_counts=[1, 0, 3], **kw)
+    assert data['meta']['train_counts'] == [1, 0, 3]
+    assert data['meta']['args']['class_counts'] == [1, 0, 3]
+    train = set(data['split']['xsub_train'])
+    labels = [a['label'] for a in data['annotations']
+              if a['frame_dir'] in train]
+    assert np.bincount(labels, minlength=3).tolist() == [1, 0, 3]
+    assert len(data['split']['xsub_val']) == 3  # every class is tested
+    # the same class with the same count looks the same as under the profile
+    profile = generate_synthetic_lt(classes=['clap', 'bow', 'sit down'],
+                                    n_max=3, imbalance_factor=3, **kw)
+    sit = [a['keypoint'] for a in data['annotations'] if a['label'] == 2]
+    sit_profile = [a['keypoint'] for a in profile['annotations']
+                   if a['label'] == 2 and a['frame_dir'] in
+                   set(profile['split']['xsub_val'])]
+    np.testing.assert_array_equal(sit[-1], sit_profile[-1])  # val take
+
+
+@pytest.mark.parametrize('counts, error, message', [
+    ([1, 2], ValueError, 'has 2 entries for 3 classes'),
+    ([1, -1, 2], ValueError, r'ints >= 0, got \[-1\]'),
+    ([1, 2.5, 2], ValueError, r'got \[2.5\]'),
+    ([0, 0, 0], ValueError, 'all 0'),
+    ('123', TypeError, 'sequence of ints'),
+])
+def test_bad_class_counts_are_explained(counts, error, message):
+    with pytest.raises(error, match=message):
+        generate_synthetic_lt(num_classes=3, class_counts=counts)

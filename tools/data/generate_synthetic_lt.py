@@ -87,6 +87,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='the classes to generate, by name (quoted), in label order: '
         'the first is the head of the long tail (--list-classes '
         '--num-classes %d lists every name)' % max_synthetic_classes())
+    parser.add_argument(
+        '--class-counts',
+        type=int,
+        nargs='+',
+        default=None,
+        metavar='N',
+        help='training samples per label, instead of the --n-max / '
+        '--imbalance-factor profile (one per class)')
     parser.add_argument('--n-max',
                         type=int,
                         default=200,
@@ -182,6 +190,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         data = generate_synthetic_lt(out_file,
                                      num_classes=args.num_classes,
                                      classes=args.classes,
+                                     class_counts=args.class_counts,
                                      n_max=args.n_max,
                                      imbalance_factor=args.imbalance_factor,
                                      val_per_class=args.val_per_class,
@@ -237,6 +246,7 @@ def write_store(args: argparse.Namespace) -> int:
                                            args=vars(args))) as writer:
             data = generate_synthetic_lt(
                 None, num_classes=args.num_classes, classes=args.classes,
+                class_counts=args.class_counts,
                 n_max=args.n_max,
                 imbalance_factor=args.imbalance_factor,
                 val_per_class=args.val_per_class, layout=args.layout,

@@ -122,10 +122,32 @@ def _select_classes(num_classes: Optional[int],
     return [by_name[n] for n in names]
 
 
+def _check_class_counts(class_counts: Sequence[int],
+                        num_classes: int) -> np.ndarray:
+    """``class_counts`` as an int array, or a ValueError naming the
+    problem."""
+    if isinstance(class_counts, (str, bytes)):
+        raise TypeError(f'class_counts must be a sequence of ints, got '
+                        f'{class_counts!r}')
+    values = list(class_counts)
+    if len(values) != num_classes:
+        raise ValueError(f'class_counts has {len(values)} entries for '
+                         f'{num_classes} classes; give one per class')
+    bad = [v for v in values if isinstance(v, bool) or
+           not isinstance(v, (int, np.integer)) or v < 0]
+    if bad:
+        raise ValueError(f'class_counts must be ints >= 0, got {bad}')
+    if sum(values) == 0:
+        raise ValueError('class_counts are all 0: the training split would '
+                         'be empty')
+    return np.asarray(values, dtype=np.int64)
+
+
 def generate_synthetic_lt(out_file: Optional[str] = None,
                           *,
                           num_classes: Optional[int] = None,
                           classes: Optional[Sequence[str]] = None,
+                          class_counts: Optional[Sequence[int]] = None,
                           n_max: int = 200,
                           imbalance_factor: float = 100,
                           val_per_class: int = 30,
@@ -159,6 +181,11 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
             looks the same whichever label it gets (its motion is seeded by
             its place in the table, not by its label). Defaults to the first
             ``num_classes`` of the table.
+        class_counts (Sequence[int], optional): Training samples per label,
+            instead of the exponential profile of ``n_max`` /
+            ``imbalance_factor`` (e.g. a recorded dataset's own counts, laid
+            on its labels). One count per class, each >= 0. ``n_max`` and
+            ``imbalance_factor`` are then recorded in the meta but unused.
         n_max (int): Train samples of the head class. Defaults to 200.
         imbalance_factor (float): ``n_max / n_min`` of the train split.
             Defaults to 100.
@@ -218,7 +245,10 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
     if not fps > 0:
         raise ValueError(f'fps must be > 0, got {fps!r}')
 
-    counts = lt_class_counts(num_classes, n_max, imbalance_factor)
+    if class_counts is None:
+        counts = lt_class_counts(num_classes, n_max, imbalance_factor)
+    else:
+        counts = _check_class_counts(class_counts, num_classes)
     ids = np.random.default_rng([seed, 7]).permutation(
         np.arange(1, train_subjects + val_subjects + 1))
     train_pids = sorted(int(p) for p in ids[:train_subjects])
@@ -249,10 +279,11 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
                 split[key].append(ann['frame_dir'])
 
     val_counts = [val_per_class] * num_classes
-    if classes is not None:  # (the default meta stays as it was)
-        args_given = dict(classes=[s.name for s in specs])
-    else:
-        args_given = {}
+    args_given = {}  # (the default meta stays as it was)
+    if classes is not None:
+        args_given['classes'] = [s.name for s in specs]
+    if class_counts is not None:
+        args_given['class_counts'] = [int(c) for c in counts]
     meta = dict(
         generator='brl_mm.datasets.synthetic.generate_synthetic_lt',
         args=dict(
