@@ -82,10 +82,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 2
     if args.synthetic_utk_seeds:
         from brl_mm.datasets.synthetic import generate_synthetic_lt
-        from effect.experiments import DATA_SIZES
+        from effect.experiments import data_arguments
         for seed in args.synthetic_utk_seeds:
-            data = generate_synthetic_lt(imbalance_factor=10, seed=seed,
-                                         **DATA_SIZES['synthetic_utk'])
+            data = generate_synthetic_lt(seed=seed,
+                                         **data_arguments('synthetic_utk', 10))
             named.append((f'synthetic_utk, generator seed {seed}',
                           dataset_stats(data)))
     print(table(named), end='')

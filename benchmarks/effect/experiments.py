@@ -55,23 +55,23 @@ SIZES: Dict[str, Dict] = {
 # the synthetic data at UTKinect's shape trains exactly as UTKinect does
 SIZES['synthetic_utk'] = dict(SIZES['utkinect'])
 
-#: UTKinect-Action3D's actions from its head to its tail at IF=10 (the
-#: seeded class order of :func:`utkinect_class_order`: carry 10 takes ...
-#: sitDown 1) and the synthetic class standing in for each. Carry (walking
-#: with a box held in front), push and pull have no synthetic twin; the
-#: stand-ins keep the recorded set's structure: two near-duplicate
-#: forward arm extensions (push / pull), a walk with the arms held still.
+#: UTKinect-Action3D's actions in its label order (the pickle's
+#: ``classes``) and the synthetic class standing in for each. Carry
+#: (walking with a box held in front), push and pull have no synthetic
+#: twin; the stand-ins keep the recorded set's structure: two
+#: near-duplicate forward arm extensions (push / pull), a walk with the
+#: arms held still.
 UTKINECT_SYNTHETIC_TWINS = (
-    ('carry', 'cross arms while walking in place'),
-    ('push', 'punch forward (right)'),
-    ('standUp', 'stand up'),
-    ('pull', 'punch forward (left)'),
-    ('pickUp', 'pick up from floor'),
-    ('throw', 'throw (overarm)'),
-    ('clapHands', 'clap'),
     ('walk', 'walk in place'),
-    ('waveHands', 'wave right hand'),
     ('sitDown', 'sit down'),
+    ('standUp', 'stand up'),
+    ('pickUp', 'pick up from floor'),
+    ('carry', 'cross arms while walking in place'),
+    ('throw', 'throw (overarm)'),
+    ('push', 'punch forward (right)'),
+    ('pull', 'punch forward (left)'),
+    ('waveHands', 'wave right hand'),
+    ('clapHands', 'clap'),
 )
 
 #: Data size per mode: arguments of generate_synthetic_lt besides the IF.
@@ -84,12 +84,7 @@ DATA_SIZES: Dict[str, Dict] = {
     'quick': dict(num_classes=4, n_max=100, val_per_class=4, train_subjects=6,
                   val_subjects=4),
     'utkinect': dict(),
-    # UTKinect's shape (issue 18, item 4): its 10 actions' synthetic twins
-    # with its long tail (10 7 5 4 3 2 2 1 1 1 takes, head first), 5
-    # training and 5 other test subjects, about 10 test takes per class
-    'synthetic_utk': dict(
-        classes=[twin for _, twin in UTKINECT_SYNTHETIC_TWINS], n_max=10,
-        val_per_class=10, train_subjects=5, val_subjects=5),
+    # 'synthetic_utk' is set below utkinect_lt_counts
 }
 
 _CE = dict(blending=False, loss=dict(type='CrossEntropyLoss'))
@@ -185,12 +180,35 @@ def data_file(out: str, imbalance_factor: float, mode: str) -> str:
 def ensure_data(out: str, imbalance_factor: float, mode: str) -> str:
     """Generate the dataset of one IF unless it exists; return its path."""
     path = data_file(out, imbalance_factor, mode)
-    if not osp.exists(path):
-        from brl_mm.datasets.synthetic import generate_synthetic_lt
-        # written atomically by the generator (brl_mm.utils.dump_atomically)
-        generate_synthetic_lt(path, imbalance_factor=imbalance_factor,
-                              **DATA_SIZES[mode])
+    kwargs = data_arguments(mode, imbalance_factor)
+    if osp.exists(path):
+        _check_generated_with(path, kwargs)
+        return path
+    from brl_mm.datasets.synthetic import generate_synthetic_lt
+    # written atomically by the generator (brl_mm.utils.dump_atomically)
+    generate_synthetic_lt(path, **kwargs)
     return path
+
+
+def _check_generated_with(path: str, kwargs: Dict) -> None:
+    """Raise when the pickle at ``path`` was generated with other arguments
+    than ``kwargs`` (e.g. by an older version of :data:`DATA_SIZES`): its
+    out dir's runs trained on that data, and reusing them would report
+    them as this benchmark's."""
+    import pickle
+    with open(path, 'rb') as f:
+        given = pickle.load(f).get('meta', {}).get('args', {})
+    differ = sorted(k for k, v in kwargs.items()
+                    if k in given and given[k] != (
+                        list(v) if isinstance(v, tuple) else v))
+    if differ:
+        changes = ', '.join(f'{k}: {given[k]!r} there, {kwargs[k]!r} here'
+                            for k in differ)
+        raise RuntimeError(
+            f"{path} was generated with other arguments than this "
+            f"benchmark's ({changes}). The runs next to it trained on that "
+            'data. Pass another --out, or move that out dir away to keep '
+            'its results.')
 
 
 #: The recorded-motion set (issue 18; /work/shared/data/real/README.md):
@@ -227,6 +245,27 @@ def utkinect_lt_counts(num_classes: int, imbalance_factor: float,
         num_classes, n_max, imbalance_factor)
     return counts
 
+
+# UTKinect's shape (issue 18, item 4): its 10 actions' synthetic twins, each
+# on its action's label with its action's long-tailed count (class_counts,
+# added per IF by data_arguments; at IF=10 carry 10, push 7, standUp 5,
+# pull 4, pickUp 3, throw 2, clapHands 2, walk / sitDown / waveHands 1), so
+# the head, the tail and the tail metric's ties are the same actions on
+# both sets; 5 training and 5 other test subjects, 10 test takes per class
+# (UTKinect: 9-10)
+DATA_SIZES['synthetic_utk'] = dict(
+    classes=[twin for _, twin in UTKINECT_SYNTHETIC_TWINS], n_max=10,
+    val_per_class=10, train_subjects=5, val_subjects=5)
+
+
+def data_arguments(mode: str, imbalance_factor: float) -> Dict:
+    """generate_synthetic_lt's keyword arguments for one mode and IF."""
+    kwargs = dict(DATA_SIZES[mode], imbalance_factor=float(imbalance_factor))
+    if mode == 'synthetic_utk':
+        kwargs['class_counts'] = utkinect_lt_counts(
+            len(kwargs['classes']), imbalance_factor,
+            n_max=kwargs['n_max']).tolist()
+    return kwargs
 
 def repeat_times(num_samples: int,
                  min_samples: int = MIN_EPOCH_SAMPLES) -> int:

@@ -451,12 +451,15 @@ def test_synthetic_utk_data_has_utkinects_shape(tmp_path):
         data = pickle.load(f)
     twins = [twin for _, twin in E.UTKINECT_SYNTHETIC_TWINS]
     assert data['classes'] == twins and len(set(twins)) == 10
-    # UTKinect's long tail, head first, in the order of its seeded classes
-    utk_order = E.utkinect_class_order(10)
+    # every twin on its action's label, with its action's long-tailed count
     assert [a for a, _ in E.UTKINECT_SYNTHETIC_TWINS] == [
-        ['walk', 'sitDown', 'standUp', 'pickUp', 'carry', 'throw', 'push',
-         'pull', 'waveHands', 'clapHands'][i] for i in utk_order]
-    assert E.train_counts_of(ann) == [10, 7, 5, 4, 3, 2, 2, 1, 1, 1]
+        'walk', 'sitDown', 'standUp', 'pickUp', 'carry', 'throw', 'push',
+        'pull', 'waveHands', 'clapHands']
+    assert E.train_counts_of(ann) == E.utkinect_lt_counts(10, 10).tolist() \
+        == [1, 1, 5, 3, 10, 2, 7, 4, 1, 2]
+    # the tail metric's two rarest are walk and sitDown, as on UTKinect
+    per_class = np.arange(10, dtype=float)
+    assert R.tail_accuracy(per_class, E.train_counts_of(ann)) == 0.5
     assert len(data['split']['xsub_val']) == 100
     meta = data['meta']
     assert len(meta['train_subject_ids']) == len(meta['val_subject_ids']) \
@@ -472,6 +475,21 @@ def test_synthetic_utk_data_has_utkinects_shape(tmp_path):
     run = json.load(open(osp.join(rdir, 'run.json')))
     assert run['dataset'] == 'synthetic_utk'
     assert (run['many_thr'], run['few_thr']) == (5, 3)
+
+
+def test_data_generated_with_other_arguments_is_an_error(tmp_path):
+    out = str(tmp_path)
+    path = E.data_file(out, 10, 'synthetic_utk')
+    from brl_mm.datasets.synthetic import generate_synthetic_lt
+    older = dict(E.data_arguments('synthetic_utk', 10))
+    older['class_counts'] = sorted(older['class_counts'], reverse=True)
+    generate_synthetic_lt(path, **older)
+    with pytest.raises(RuntimeError, match='class_counts') as err:
+        E.ensure_data(out, 10, 'synthetic_utk')
+    assert path in str(err.value) and '--out' in str(err.value)
+    # the IF decides the counts
+    assert E.data_arguments('synthetic_utk', 5)['class_counts'] == \
+        E.utkinect_lt_counts(10, 5).tolist()
 
 
 def test_a_copied_out_dir_is_prepared_again(tmp_path, tiny_data):
