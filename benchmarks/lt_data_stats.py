@@ -17,6 +17,8 @@ import pickle
 import sys
 from typing import Dict, List, Optional, Sequence
 
+import numpy as np
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # brl_mm
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # effect/
 
@@ -55,6 +57,34 @@ def table(named: Sequence) -> str:
     return '\n'.join([head, rule] + [row(n, s) for n, s in named]) + '\n'
 
 
+def _class_names(data: Dict) -> List[str]:
+    """The dataset's class names (``classes``), else its labels."""
+    num = 1 + max(a['label'] for a in data['annotations'])
+    names = list(data.get('classes') or [])
+    return names + [str(i) for i in range(len(names), num)]
+
+
+def per_class_table(named: Sequence, classes: Sequence[str]) -> str:
+    """Markdown table of the 1-NN accuracy per label: one row per label
+    (``classes`` names it), one column per dataset, each cell the accuracy
+    and, in brackets, that label's training takes there."""
+    head = '| label | ' + ' | '.join(n for n, _ in named) + ' |'
+    rule = '|---|' + '---:|' * len(named)
+    rows = []
+    for label, name in enumerate(classes):
+        cells = []
+        for _, stats in named:
+            nn = stats['nn']
+            if label >= len(nn['per_class']):
+                cells.append('-')
+                continue
+            acc = nn['per_class'][label]
+            value = 'no test takes' if np.isnan(acc) else f'{100 * acc:.0f}'
+            cells.append(f'{value} ({nn["train_counts"][label]})')
+        rows.append(f'| {label} {name} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join([head, rule] + rows) + '\n'
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('pickles', nargs='*',
@@ -64,10 +94,14 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help='also generate the synthetic data at '
                         'UTKinect\'s shape (lt_effect.py --dataset '
                         'synthetic_utk) with these generator seeds')
+    parser.add_argument('--per-class', action='store_true',
+                        help='also print the 1-NN accuracy of every label '
+                        '(with its training takes) on every dataset, the '
+                        'labels named by the first dataset')
     args = parser.parse_args(argv)
     if not args.pickles and not args.synthetic_utk_seeds:
         parser.error('give a pickle or --synthetic-utk-seeds')
-    named = []
+    named, classes = [], []
     for path in args.pickles:
         if not osp.isfile(path):
             print(f'lt_data_stats: no such pickle: {path}', file=sys.stderr)
@@ -76,6 +110,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             data = pickle.load(f)
         try:
             named.append((osp.basename(path), dataset_stats(data)))
+            classes.append(_class_names(data))
         except KeyError as err:
             print(f'lt_data_stats: {path} lacks {err} (it needs splits '
                   'xsub_train and xsub_val)', file=sys.stderr)
@@ -88,7 +123,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                                          **data_arguments('synthetic_utk', 10))
             named.append((f'synthetic_utk, generator seed {seed}',
                           dataset_stats(data)))
+            classes.append(_class_names(data))
     print(table(named), end='')
+    if args.per_class:
+        print()
+        print(per_class_table(named, classes[0]), end='')
     return 0
 
 

@@ -45,10 +45,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # brl_mm
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # effect/
 
 from brl_mm.utils import dump_atomically  # noqa: E402
-from effect.experiments import (DEFAULT_OUTS, DEFAULT_UTKINECT,  # noqa: E402
-                                METHODS, SIZES, STREAM_METHODS,
-                                TABLE_METHODS, UTKINECT_METHODS,
-                                resolve_utkinect)
+from effect.experiments import (DATA_SIZES, DEFAULT_OUTS,  # noqa: E402
+                                DEFAULT_UTKINECT, METHODS, SIZES,
+                                STREAM_METHODS, TABLE_METHODS, TWIN_SETS,
+                                UTKINECT_METHODS, resolve_utkinect)
 from effect.agreement import compare, format_agreement, load_rows  # noqa: E402
 from effect.report import (DATASET_DOCS, ROW_LABELS, _jsonable,  # noqa: E402
                            format_report, plot_if, write_docs)
@@ -81,6 +81,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         'at UTKinect\'s shape (the synthetic twins of its 10 '
                         'actions, its long tail, 5 + 5 subjects), trained '
                         'and tested as utkinect')
+    parser.add_argument('--twins', choices=tuple(TWIN_SETS), default=None,
+                        help='synthetic_utk: the synthetic class standing in '
+                        'for each UTKinect action; picked (default): by the '
+                        '1-NN confusion, benchmarks/lt_pick_twins.py; '
+                        'named: the classes named like the actions')
     parser.add_argument('--utkinect', default=DEFAULT_UTKINECT,
                         help='the UTKinect-Action3D pickle in the NTU-25 '
                         'layout (relative: from the repository root)')
@@ -103,7 +108,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', default=None,
                         help='output dir (default: work_dirs/lt_effect, '
                         'work_dirs/lt_effect_utkinect, '
-                        'work_dirs/lt_effect_synthetic_utk)')
+                        'work_dirs/lt_effect_synthetic_utk, with --twins '
+                        'named work_dirs/lt_effect_synthetic_utk_named)')
     parser.add_argument('--docs', nargs='?', const='docs/benchmarks.md',
                         default=None, metavar='MD',
                         help='write the tables into this Markdown file '
@@ -140,6 +146,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         parser.error('--quick trains on its own tiny synthetic data; run '
                      '--dataset synthetic_utk without it (about 2.5 min a '
                      'run), or --quick alone for the smoke test')
+    if args.twins is not None and args.dataset != 'synthetic_utk':
+        parser.error('--twins chooses the classes of --dataset synthetic_utk')
+    if args.dataset == 'synthetic_utk' and args.twins is None:
+        args.twins = 'picked'
     if args.seeds is None:
         args.seeds = [0, 1, 2, 3, 4] if utk else [0, 1, 2]
     if args.ifs is None:
@@ -149,7 +159,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
             list(TABLE_METHODS) + [m for m in STREAM_METHODS.values()
                                    if m != 'brl']
     if args.out is None:
-        args.out = DEFAULT_OUTS[args.dataset]
+        args.out = DEFAULT_OUTS[args.dataset] + (
+            '_named' if args.twins == 'named' else '')
     return args
 
 
@@ -186,13 +197,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         SIZES[mode] = dict(SIZES[mode], times=args.repeat)
     if args.base_channels is not None:
         SIZES[mode] = dict(SIZES[mode], base_channels=args.base_channels)
+    twins = None
+    if args.dataset == 'synthetic_utk':
+        twins = (args.twins, [list(p) for p in TWIN_SETS[args.twins]])
+        DATA_SIZES[mode] = dict(DATA_SIZES[mode],
+                                classes=[t for _, t in twins[1]])
     start = time.perf_counter()
     runs = plan(args.out, mode, args.ifs, args.seeds, args.methods,
                 utkinect)
     failures, run_s = (0, 0.0) if args.no_train else run_all(runs, args)
     report = collect(runs, stale_ok=args.stale_ok)
     images = {}
-    begin, end, prefix, title = DATASET_DOCS[args.dataset]
+    begin, end, prefix, title = DATASET_DOCS[
+        args.dataset + ('_named' if args.twins == 'named' else '')]
     if args.docs:
         image_dir = osp.join(osp.dirname(osp.abspath(args.docs)), 'images')
         for imbalance_factor, entry in report.items():
@@ -205,7 +222,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     finished = planned - sum(len(e['missing']) for e in report.values())
     summed = sum(r['wall_s'] for e in report.values()
                  for m in e['runs'].values() for r in m.values())
-    info = dict(planned=planned, finished=finished, run_s=summed)
+    info = dict(planned=planned, finished=finished, run_s=summed,
+                twins=twins)
     text = format_report(report, mode, images, info)
     agreement = {}
     if args.agree_with:

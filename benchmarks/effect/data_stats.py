@@ -46,7 +46,7 @@ def _bone_lengths(kp: np.ndarray) -> np.ndarray:
     return np.linalg.norm(kp[:, a] - kp[:, b], axis=-1)
 
 
-def _normalized(ann: Dict) -> np.ndarray:
+def take_features(ann: Dict) -> np.ndarray:
     """The take through mmaction's ``PreNormalize3D``, resampled uniformly
     to :data:`RESAMPLED_FRAMES` frames, flattened."""
     from mmaction.datasets.transforms import PreNormalize3D
@@ -99,17 +99,47 @@ def motion_stats(anns: Sequence[Dict]) -> Dict[str, float]:
                                                                    1e-12))))))
 
 
+def nearest_labels(gallery: np.ndarray, gallery_labels: np.ndarray,
+                   queries: np.ndarray) -> np.ndarray:
+    """The label of each query's nearest gallery row (squared Euclidean
+    distance; the first row on a tie).
+
+    Args:
+        gallery (np.ndarray): ``(G, D)`` features.
+        gallery_labels (np.ndarray): ``(G, )`` their labels.
+        queries (np.ndarray): ``(Q, D)`` features.
+
+    Returns:
+        np.ndarray: ``(Q, )`` labels.
+    """
+    d = ((queries[:, None, :] - gallery[None, :, :])**2).sum(-1)
+    return np.asarray(gallery_labels)[d.argmin(1)]
+
+
+def confusion_matrix(truth: np.ndarray, pred: np.ndarray,
+                     num_classes: int) -> np.ndarray:
+    """Row-normalised confusion matrix: entry ``[t, p]`` is the share of the
+    label-``t`` queries predicted as ``p`` (a row of zeros for a label
+    without queries)."""
+    counts = np.zeros((num_classes, num_classes))
+    np.add.at(counts, (np.asarray(truth), np.asarray(pred)), 1)
+    rows = counts.sum(1, keepdims=True)
+    return np.divide(counts, rows, out=np.zeros_like(counts),
+                     where=rows > 0)
+
+
 def nearest_neighbour(train: Sequence[Dict], test: Sequence[Dict],
                       num_classes: int) -> Dict[str, float]:
     """1-NN accuracy of the test takes against the training takes (see the
     module docstring): ``top1``, ``mean_class``, ``tail`` (the rarest
-    :data:`TAIL_SHARE` of the classes by training count, ties by label)."""
-    gallery = np.stack([_normalized(a) for a in train])
+    :data:`TAIL_SHARE` of the classes by training count, ties by label),
+    and per label ``per_class`` (NaN for a label without test takes) and
+    ``train_counts``."""
+    gallery = np.stack([take_features(a) for a in train])
     labels = np.array([a['label'] for a in train])
-    queries = np.stack([_normalized(a) for a in test])
+    queries = np.stack([take_features(a) for a in test])
     truth = np.array([a['label'] for a in test])
-    d = ((queries[:, None, :] - gallery[None, :, :])**2).sum(-1)
-    pred = labels[d.argmin(1)]
+    pred = nearest_labels(gallery, labels, queries)
     per_class = np.array([np.mean(pred[truth == c] == c)
                           if np.any(truth == c) else np.nan
                           for c in range(num_classes)])
@@ -118,7 +148,9 @@ def nearest_neighbour(train: Sequence[Dict], test: Sequence[Dict],
         TAIL_SHARE * num_classes)))]
     return dict(top1=float(np.mean(pred == truth)),
                 mean_class=float(np.nanmean(per_class)),
-                tail=float(np.nanmean(per_class[rare])))
+                tail=float(np.nanmean(per_class[rare])),
+                per_class=[float(v) for v in per_class],
+                train_counts=[int(n) for n in counts])
 
 
 def dataset_stats(data: Dict, train_split: str = 'xsub_train',

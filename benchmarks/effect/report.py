@@ -249,6 +249,9 @@ def format_report(report: Dict, mode: str, image_paths: Dict[float, str],
         f'Size `{mode}`: {json.dumps(size)}; runs finished: '
         f'{run_info["finished"]} of {run_info["planned"]}; summed run wall '
         f'time {run_info["run_s"] / 60:.1f} min.')
+    if run_info.get('twins'):
+        pairs = ', '.join(f'{a} -> *{t}*' for a, t in run_info['twins'][1])
+        parts.append(f'Twins (`--twins {run_info["twins"][0]}`): {pairs}.')
     return '\n\n'.join(parts) + '\n'
 
 
@@ -269,6 +272,13 @@ DATASET_DOCS = dict(
         'benchmarks/lt_effect.py --dataset synthetic_utk --docs) -->',
         '<!-- lt_effect_synthetic_utk:end -->', 'lt_effect_synthetic_utk',
         'Synthetic LT at UTKinect\'s shape'),
+    # --dataset synthetic_utk --twins named
+    synthetic_utk_named=(
+        '<!-- lt_effect_synthetic_utk_named:begin (written by '
+        'benchmarks/lt_effect.py --dataset synthetic_utk --twins named '
+        '--docs) -->', '<!-- lt_effect_synthetic_utk_named:end -->',
+        'lt_effect_synthetic_utk_named',
+        'Synthetic LT at UTKinect\'s shape, named twins'),
 )
 
 

@@ -61,13 +61,18 @@ def test_nearest_neighbour_counts_the_rare_classes():
     train = [_take(c, seed=c) for c in (0, 0, 0, 1, 1, 2, 3, 3)]
     test = [_take(c, seed=c, noise=0.001) for c in range(4)]
     result = S.nearest_neighbour(train, test, 4)
-    assert result == dict(top1=1.0, mean_class=1.0, tail=1.0)
+    assert result == dict(top1=1.0, mean_class=1.0, tail=1.0,
+                          per_class=[1.0] * 4, train_counts=[3, 2, 1, 2])
     # a test take of class 2 that looks like class 0: the rarest class
     # (2, one training take; round(0.25 * 4) = 1 class) is missed
     test[2] = dict(_take(0, seed=0, noise=0.001), label=2)
     result = S.nearest_neighbour(train, test, 4)
     assert result['top1'] == 0.75 and result['mean_class'] == 0.75
     assert result['tail'] == 0.0
+    assert result['per_class'] == [1.0, 1.0, 0.0, 1.0]
+    # a label without test takes is NaN there, and left out of the means
+    result = S.nearest_neighbour(train, test[:3], 4)
+    assert np.isnan(result['per_class'][3]) and result['mean_class'] == 2 / 3
 
 
 def test_cli_on_a_pickle_and_generated_data(tmp_path, capsys):
@@ -91,3 +96,24 @@ def test_cli_on_a_pickle_and_generated_data(tmp_path, capsys):
     path.write_bytes(pickle.dumps(data))
     assert C.main([str(path)]) == 2
     assert 'needs splits' in capsys.readouterr().err
+
+
+def test_cli_per_class_table(tmp_path, capsys):
+    data = dict(split=dict(xsub_train=[], xsub_val=[]), annotations=[],
+                classes=['a', 'b'])
+    for split, labels in (('xsub_train', (0, 0, 1)), ('xsub_val', (0, 1))):
+        for c in labels:
+            take = _take(c, seed=c + len(data['annotations']))
+            data['annotations'].append(take)
+            data['split'][split].append(take['frame_dir'])
+    path = tmp_path / 'two.pkl'
+    path.write_bytes(pickle.dumps(data))
+    expected = S.nearest_neighbour(
+        S.split_annotations(data, 'xsub_train'),
+        S.split_annotations(data, 'xsub_val'), 2)['per_class']
+    assert C.main([str(path), str(path), '--per-class']) == 0
+    out = capsys.readouterr().out.split('\n\n')[1].splitlines()
+    assert out[0] == '| label | two.pkl | two.pkl |'
+    cells = [f'{100 * v:.0f}' for v in expected]
+    assert out[2] == f'| 0 a | {cells[0]} (2) | {cells[0]} (2) |'
+    assert out[3] == f'| 1 b | {cells[1]} (1) | {cells[1]} (1) |'

@@ -441,6 +441,12 @@ def test_synthetic_utk_defaults_and_errors():
             L.parse_args(['--dataset', 'synthetic_utk'] + extra)
     assert E.SIZES['synthetic_utk'] == E.SIZES['utkinect']
     assert E.SHOT_THRESHOLDS['synthetic_utk'] == E.SHOT_THRESHOLDS['utkinect']
+    assert args.twins == 'picked'
+    named = L.parse_args(['--dataset', 'synthetic_utk', '--twins', 'named'])
+    assert named.out == osp.join('work_dirs', 'lt_effect_synthetic_utk_named')
+    with pytest.raises(SystemExit):
+        L.parse_args(['--dataset', 'utkinect', '--twins', 'named'])
+    assert L.parse_args([]).twins is None
 
 
 def test_synthetic_utk_data_has_utkinects_shape(tmp_path):
@@ -452,9 +458,10 @@ def test_synthetic_utk_data_has_utkinects_shape(tmp_path):
     twins = [twin for _, twin in E.UTKINECT_SYNTHETIC_TWINS]
     assert data['classes'] == twins and len(set(twins)) == 10
     # every twin on its action's label, with its action's long-tailed count
-    assert [a for a, _ in E.UTKINECT_SYNTHETIC_TWINS] == [
-        'walk', 'sitDown', 'standUp', 'pickUp', 'carry', 'throw', 'push',
-        'pull', 'waveHands', 'clapHands']
+    actions = ['walk', 'sitDown', 'standUp', 'pickUp', 'carry', 'throw',
+               'push', 'pull', 'waveHands', 'clapHands']
+    for twins in E.TWIN_SETS.values():
+        assert [a for a, _ in twins] == actions
     assert E.train_counts_of(ann) == E.utkinect_lt_counts(10, 10).tolist() \
         == [1, 1, 5, 3, 10, 2, 7, 4, 1, 2]
     # the tail metric's two rarest are walk and sitDown, as on UTKinect
@@ -568,3 +575,15 @@ def test_plot_uses_the_runs_shot_thresholds(monkeypatch, tmp_path):
     R.plot_if(entry, str(tmp_path / 'p.png'), 10, 'UTKinect')
     assert (seen['many_thr'], seen['few_thr']) == (5, 3)
     assert seen['series'] == ['CE, 2 seeds']
+
+
+def test_report_names_the_twins():
+    info = dict(planned=1, finished=0, run_s=0.0,
+                twins=('named', [list(p) for p in E.UTKINECT_NAMED_TWINS]))
+    text = R.format_report({}, 'synthetic_utk', {}, info)
+    assert ('Twins (`--twins named`): walk -> *walk in place*, sitDown -> '
+            '*sit down*,') in text and text.rstrip().endswith('*clap*.')
+    assert 'Twins' not in R.format_report({}, 'synthetic_utk', {},
+                                          dict(info, twins=None))
+    begin, end, prefix, _ = R.DATASET_DOCS['synthetic_utk_named']
+    assert 'synthetic_utk_named' in begin and prefix.endswith('_named')
