@@ -45,10 +45,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # brl_mm
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # effect/
 
 from brl_mm.utils import dump_atomically  # noqa: E402
-from effect.experiments import (DATA_SIZES, DEFAULT_OUTS,  # noqa: E402
-                                DEFAULT_UTKINECT, METHODS, SIZES,
-                                STREAM_METHODS, TABLE_METHODS, TWIN_SETS,
-                                UTKINECT_METHODS, resolve_utkinect)
+from effect.experiments import (DEFAULT_OUTS, DEFAULT_UTKINECT,  # noqa: E402
+                                METHODS, STREAM_METHODS, TABLE_METHODS,
+                                TWIN_SETS, UTKINECT_METHODS, resolve_utkinect,
+                                sized)
 from effect.agreement import compare, format_agreement, load_rows  # noqa: E402
 from effect.report import (DATASET_DOCS, ROW_LABELS, _jsonable,  # noqa: E402
                            format_report, plot_if, write_docs)
@@ -191,20 +191,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except FileNotFoundError as err:
             print(f'lt_effect: {err}', file=sys.stderr)
             return 2
-    if args.epochs is not None:
-        SIZES[mode] = dict(SIZES[mode], max_epochs=args.epochs)
-    if args.repeat is not None:
-        SIZES[mode] = dict(SIZES[mode], times=args.repeat)
-    if args.base_channels is not None:
-        SIZES[mode] = dict(SIZES[mode], base_channels=args.base_channels)
+    size = sized(mode, max_epochs=args.epochs, times=args.repeat,
+                 base_channels=args.base_channels)
     twins = None
     if args.dataset == 'synthetic_utk':
         twins = (args.twins, [list(p) for p in TWIN_SETS[args.twins]])
-        DATA_SIZES[mode] = dict(DATA_SIZES[mode],
-                                classes=[t for _, t in twins[1]])
     start = time.perf_counter()
     runs = plan(args.out, mode, args.ifs, args.seeds, args.methods,
-                utkinect)
+                utkinect, size, args.twins)
     failures, run_s = (0, 0.0) if args.no_train else run_all(runs, args)
     report = collect(runs, stale_ok=args.stale_ok)
     images = {}
@@ -223,7 +217,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     summed = sum(r['wall_s'] for e in report.values()
                  for m in e['runs'].values() for r in m.values())
     info = dict(planned=planned, finished=finished, run_s=summed,
-                twins=twins)
+                twins=twins, size=size)
     text = format_report(report, mode, images, info)
     agreement = {}
     if args.agree_with:

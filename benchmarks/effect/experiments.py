@@ -228,10 +228,16 @@ def data_file(out: str, imbalance_factor: float, mode: str) -> str:
     return osp.join(out, 'data', f'synthetic_lt_if{tag}{suffix}.pkl')
 
 
-def ensure_data(out: str, imbalance_factor: float, mode: str) -> str:
-    """Generate the dataset of one IF unless it exists; return its path."""
+def ensure_data(out: str, imbalance_factor: float, mode: str,
+                twins: Optional[str] = None) -> str:
+    """Generate the dataset of one IF unless it exists; return its path.
+
+    Args:
+        twins (str, optional): ``synthetic_utk``: a key of
+            :data:`TWIN_SETS` (default: the picked twins).
+    """
     path = data_file(out, imbalance_factor, mode)
-    kwargs = data_arguments(mode, imbalance_factor)
+    kwargs = data_arguments(mode, imbalance_factor, twins)
     if osp.exists(path):
         _check_generated_with(path, kwargs)
         return path
@@ -309,9 +315,21 @@ DATA_SIZES['synthetic_utk'] = dict(
     val_per_class=10, train_subjects=5, val_subjects=5)
 
 
-def data_arguments(mode: str, imbalance_factor: float) -> Dict:
-    """generate_synthetic_lt's keyword arguments for one mode and IF."""
+def data_arguments(mode: str, imbalance_factor: float,
+                   twins: Optional[str] = None) -> Dict:
+    """generate_synthetic_lt's keyword arguments for one mode and IF.
+
+    Args:
+        twins (str, optional): ``synthetic_utk`` only: the key of
+            :data:`TWIN_SETS` whose classes stand in for UTKinect's actions
+            (default: :data:`DATA_SIZES`' classes, the picked twins).
+    """
     kwargs = dict(DATA_SIZES[mode], imbalance_factor=float(imbalance_factor))
+    if twins is not None:
+        if mode != 'synthetic_utk':
+            raise ValueError(f'twins={twins!r} chooses the classes of the '
+                             f'synthetic_utk data, not of {mode!r}')
+        kwargs['classes'] = [twin for _, twin in TWIN_SETS[twins]]
     if mode == 'synthetic_utk':
         kwargs['class_counts'] = utkinect_lt_counts(
             len(kwargs['classes']), imbalance_factor,
@@ -423,8 +441,20 @@ def _pipelines(cfg, method: Dict, clip_len: int,
     return train, test
 
 
+def sized(mode: str, **overrides) -> Dict:
+    """The size of ``mode`` (:data:`SIZES`) with the given entries replaced
+    (``None`` values leave the size's)."""
+    unknown = sorted(set(overrides) - set(SIZES[mode]))
+    if unknown:
+        raise KeyError(f'not entries of a size: {unknown}')
+    return dict(SIZES[mode], **{k: copy.deepcopy(v)
+                                for k, v in overrides.items()
+                                if v is not None})
+
+
 def build_config(method_name: str, mode: str, ann_file: str, seed: int,
-                 work_dir: str, dump_file: Optional[str] = None):
+                 work_dir: str, dump_file: Optional[str] = None,
+                 size: Optional[Dict] = None):
     """The mmengine Config of one run.
 
     Args:
@@ -435,6 +465,8 @@ def build_config(method_name: str, mode: str, ann_file: str, seed: int,
         seed (int): Random seed of the run.
         work_dir (str): The run's work dir.
         dump_file (str, optional): Per-sample test dump (``DumpResults``).
+        size (dict, optional): The model / schedule size (default:
+            ``SIZES[mode]``; :func:`sized` changes entries of it).
 
     Returns:
         mmengine.Config: Ready for ``Runner.from_cfg``.
@@ -442,7 +474,7 @@ def build_config(method_name: str, mode: str, ann_file: str, seed: int,
     import brl_mm  # noqa: F401  (registration, compat shims)
 
     method = METHODS[method_name][1]
-    size = SIZES[mode]
+    size = SIZES[mode] if size is None else size
     cfg = load_config(BRL_CONFIGS[mode])
     num_classes = _num_classes(ann_file)
     model = cfg.model

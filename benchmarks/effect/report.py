@@ -244,7 +244,7 @@ def format_report(report: Dict, mode: str, image_paths: Dict[float, str],
         if imbalance_factor in image_paths:
             parts.append(f'![per-class accuracy, IF={imbalance_factor:g}]'
                          f'({image_paths[imbalance_factor]})')
-    size = SIZES[mode]
+    size = run_info.get('size') or SIZES[mode]
     parts.append(
         f'Size `{mode}`: {json.dumps(size)}; runs finished: '
         f'{run_info["finished"]} of {run_info["planned"]}; summed run wall '

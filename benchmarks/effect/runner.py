@@ -32,7 +32,8 @@ def run_dir(out: str, method_name: str, imbalance_factor: float, seed: int,
 
 def prepare_run(out: str, method_name: str, mode: str,
                 imbalance_factor: float, seed: int,
-                utkinect: Optional[str] = None) -> Tuple[str, bool]:
+                utkinect: Optional[str] = None, size: Optional[Dict] = None,
+                twins: Optional[str] = None) -> Tuple[str, bool]:
     """Build a run's config, write it into its run dir (so every run of an
     invocation uses the configs as they were when it started).
 
@@ -40,14 +41,18 @@ def prepare_run(out: str, method_name: str, mode: str,
         utkinect (str, optional): The UTKinect-Action3D pickle: train on its
             long-tailed subset (``ensure_utkinect_lt``) instead of the
             synthetic data.
+        size (dict, optional): The model / schedule size (default:
+            ``SIZES[mode]``; ``experiments.sized``).
+        twins (str, optional): ``synthetic_utk``: the twin set
+            (``experiments.TWIN_SETS``; default: the picked twins).
 
     Returns:
         tuple: ``(run dir, done)``; ``done`` when its result.json exists.
     """
     ann_file = osp.abspath(
         ensure_utkinect_lt(out, utkinect, imbalance_factor) if utkinect
-        else ensure_data(out, imbalance_factor, mode))
-    cfg = build_config(method_name, mode, ann_file, seed, '')
+        else ensure_data(out, imbalance_factor, mode, twins))
+    cfg = build_config(method_name, mode, ann_file, seed, '', size=size)
     digest = config_hash(cfg, ann_file)
     rdir = osp.abspath(run_dir(out, method_name, imbalance_factor, seed,
                                digest))
@@ -59,7 +64,7 @@ def prepare_run(out: str, method_name: str, mode: str,
         return rdir, False
     os.makedirs(rdir, exist_ok=True)
     cfg = build_config(method_name, mode, ann_file, seed, rdir,
-                       osp.join(rdir, 'test_dump.pkl'))
+                       osp.join(rdir, 'test_dump.pkl'), size=size)
     cfg.dump(osp.join(rdir, 'config.py'))
     meta = dict(method=method_name, mode=mode, imbalance_factor=
                 imbalance_factor, seed=seed, hash=digest, ann_file=ann_file)
@@ -207,14 +212,18 @@ def _train_logged(rdir: str, threads: int) -> bool:
 
 
 def plan(out: str, mode: str, ifs: Sequence[float], seeds: Sequence[int],
-         methods: Sequence[str],
-         utkinect: Optional[str] = None) -> List[Dict]:
+         methods: Sequence[str], utkinect: Optional[str] = None,
+         size: Optional[Dict] = None,
+         twins: Optional[str] = None) -> List[Dict]:
     """Every (IF, seed, method) run of an invocation, in training order
     (IF by IF, seed by seed), each prepared with the configs as they are now.
 
     Args:
         utkinect (str, optional): Train on this UTKinect pickle's long-tailed
             subset (:func:`prepare_run`).
+        size (dict, optional): The model / schedule size of every run
+            (default: ``SIZES[mode]``).
+        twins (str, optional): ``synthetic_utk``: the twin set.
 
     Returns:
         list[dict]: ``imbalance_factor``, ``seed``, ``method``, ``run_dir``
@@ -225,7 +234,8 @@ def plan(out: str, mode: str, ifs: Sequence[float], seeds: Sequence[int],
         for seed in seeds:
             for method_name in methods:
                 rdir, done = prepare_run(out, method_name, mode,
-                                         imbalance_factor, seed, utkinect)
+                                         imbalance_factor, seed, utkinect,
+                                         size, twins)
                 runs.append(dict(imbalance_factor=imbalance_factor,
                                  seed=seed, method=method_name,
                                  run_dir=rdir, done=done))

@@ -1,5 +1,6 @@
 """benchmarks/lt_effect.py: the effect benchmark's configs, aggregation,
 fusion rows, Markdown output and one tiny end-to-end run with resume."""
+import copy
 import json
 import math
 import os
@@ -522,19 +523,49 @@ def test_a_copied_out_dir_is_prepared_again(tmp_path, tiny_data):
     assert run['ann_file'].startswith(second)
 
 
-def test_base_channels_override(tmp_path, monkeypatch, capsys):
+def test_base_channels_override(tmp_path, capsys):
     from brl_mm.utils import load_config
-    monkeypatch.setitem(E.SIZES, 'quick', dict(E.SIZES['quick']))
+    before = copy.deepcopy(E.SIZES)
     out = str(tmp_path / 'o')
     assert L.main(['--quick', '--base-channels', '4', '--ifs', '100',
                    '--seeds', '0', '--methods', 'ce', '--no-train',
                    '--out', out]) == 0
-    assert E.SIZES['quick']['base_channels'] == 4
+    assert E.SIZES == before  # passed to the runs, the table is left alone
     (run, ) = os.listdir(osp.join(out, 'runs'))
     cfg = load_config(osp.join(out, 'runs', run, 'config.py'))
     assert cfg.model.backbone.base_channels == 4
     assert cfg.model.cls_head.in_channels == 4 * 2**2  # 2 inflate stages
-    assert 'Not yet run (1): ce/s0' in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert 'Not yet run (1): ce/s0' in text
+    assert '"base_channels": 4' in text  # the report states the size run
+    report = json.load(open(osp.join(out, 'report.json')))
+    assert report['info']['size']['base_channels'] == 4
+
+
+def test_sized_replaces_given_entries_only():
+    size = E.sized('utkinect', max_epochs=3, times=None)
+    assert size == dict(E.SIZES['utkinect'], max_epochs=3)
+    assert E.SIZES['utkinect']['max_epochs'] == 40
+    with pytest.raises(KeyError, match='epochs'):
+        E.sized('utkinect', epochs=3)
+
+
+def test_twins_reach_the_data_without_changing_the_tables(tmp_path):
+    before = copy.deepcopy(E.DATA_SIZES)
+    out = str(tmp_path)
+    rdir, _ = N.prepare_run(out, 'ce', 'synthetic_utk', 10, 0,
+                            twins='named')
+    with open(E.data_file(out, 10, 'synthetic_utk'), 'rb') as f:
+        data = pickle.load(f)
+    assert data['classes'] == [t for _, t in E.UTKINECT_NAMED_TWINS]
+    assert E.DATA_SIZES == before
+    # the default is the picked set; an out dir holds one data version
+    assert E.data_arguments('synthetic_utk', 10)['classes'] == \
+        [t for _, t in E.UTKINECT_SYNTHETIC_TWINS]
+    with pytest.raises(RuntimeError, match='classes'):
+        N.prepare_run(out, 'ce', 'synthetic_utk', 10, 0, twins='picked')
+    with pytest.raises(ValueError, match='synthetic_utk'):
+        E.data_arguments('cpu', 10, twins='named')
 
 
 def test_worker_skips_a_run_trained_or_finished_elsewhere(tmp_path,
