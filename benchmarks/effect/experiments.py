@@ -583,6 +583,15 @@ def train_counts_of(ann_file: str) -> List[int]:
     return np.bincount(labels, minlength=num_classes).tolist()
 
 
+def class_names_of(ann_file: str) -> List[str]:
+    """The class names of a benchmark pickle (``classes``; ``class <i>``
+    where it has none)."""
+    data = _load_meta(ann_file)
+    names = list(data.get('classes') or [])
+    return names or [f'class {i}' for i in range(len(train_counts_of(
+        ann_file)))]
+
+
 def config_hash(cfg, ann_file: str) -> str:
     """Hash of everything that defines a run's result (not its paths)."""
     text = copy.deepcopy(cfg)

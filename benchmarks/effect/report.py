@@ -215,6 +215,51 @@ def format_deltas(entry: Dict, base: str = 'ce',
     return '\n'.join(lines)
 
 
+#: Per-class tables are written for data with at most this many classes.
+PER_CLASS_MAX = 20
+
+
+def format_per_class(entry: Dict, base: str = 'ce') -> str:
+    """Markdown: per class (head first) its training count and every row's
+    accuracy (mean over its seeds, percent), plus each row's mean
+    difference to ``base`` over the seeds both ran, so one sees which
+    classes a method gains or loses.
+
+    Empty for more than :data:`PER_CLASS_MAX` classes or without rows.
+    """
+    rows, counts = entry['rows'], entry['train_counts']
+    if not rows or not counts or len(counts) > PER_CLASS_MAX:
+        return ''
+    names = entry.get('classes') or [f'class {i}' for i in range(len(counts))]
+    order = np.argsort(-np.asarray(counts), kind='stable')
+    methods = list(rows)
+    deltas = {}
+    if base in entry['runs']:
+        ref = entry['runs'][base]
+        for name in methods:
+            per_seed = entry['runs'].get(name, {})
+            shared = [s for s in sorted(per_seed) if s in ref]
+            if name != base and shared:
+                deltas[name] = np.nanmean(np.array(
+                    [np.subtract(per_seed[s]['per_class'],
+                                 ref[s]['per_class']) for s in shared],
+                    dtype=np.float64), axis=0)
+    head = ['label', 'class', 'train'] + [ROW_LABELS.get(m, m)
+                                          for m in methods]
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '|---:|---|---:|' + '---:|' * len(methods)]
+    for c in order:
+        cells = []
+        for m in methods:
+            cell = f'{100 * rows[m]["per_class"][c]:.0f}'
+            if m in deltas:
+                cell += f' ({round(100 * deltas[m][c]) + 0:+d})'
+            cells.append(cell)
+        lines.append(f'| {c} | {names[c]} | {counts[c]} | ' +
+                     ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
 def format_report(report: Dict, mode: str, image_paths: Dict[float, str],
                   run_info: Dict) -> str:
     """Markdown: per IF the table, missing runs and the plot."""
@@ -234,6 +279,12 @@ def format_report(report: Dict, mode: str, image_paths: Dict[float, str],
                          'seed (points); "better" / "worse": the means '
                          'differ by more than twice the larger seed std.')
             parts.append(deltas)
+        per_class = format_per_class(entry)
+        if per_class:
+            parts.append('Per-class accuracy (percent, mean over the seeds; '
+                         'in brackets: the mean per-seed difference to plain '
+                         'CE, points), head class first.')
+            parts.append(per_class)
         if entry['missing']:
             miss = ', '.join(f'{m}/s{s}' for m, s in entry['missing'])
             parts.append(f'Not yet run ({len(entry["missing"])}): {miss}.')
@@ -303,7 +354,8 @@ def _jsonable(report: Dict) -> Dict:
     for imbalance_factor, entry in report.items():
         clean[f'{imbalance_factor:g}'] = dict(
             rows=entry['rows'], train_counts=entry['train_counts'],
-            missing=entry['missing'], stale=entry['stale'])
+            missing=entry['missing'], stale=entry['stale'],
+            classes=entry.get('classes'))
     return clean
 
 

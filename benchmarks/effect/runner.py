@@ -13,8 +13,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from brl_mm.utils import dump_atomically, load_config
 
 from .experiments import (FUSIONS, REPO, REPORT_ORDER, SHOT_THRESHOLDS,
-                          build_config, config_hash, ensure_data,
-                          ensure_utkinect_lt, train_counts_of)
+                          build_config, class_names_of, config_hash,
+                          ensure_data, ensure_utkinect_lt, train_counts_of)
 from .report import fuse_seed, metrics_of, summarize, tail_accuracy
 
 #: The benchmark's command line script (the workers run it too).
@@ -266,7 +266,7 @@ def collect(runs: Sequence[Dict], stale_ok: bool = False) -> Dict:
     Returns:
         dict: ``{IF: {'rows': {row: summary}, 'runs': {method: {seed:
         result}}, 'train_counts': [...], 'missing': [(method, seed)],
-        'stale': [(method, seed)]}}``.
+        'stale': [(method, seed)], 'classes': [names]}}``.
     """
     report = {}
     for run in runs:
@@ -288,6 +288,8 @@ def collect(runs: Sequence[Dict], stale_ok: bool = False) -> Dict:
                                                 result['train_counts']))
         entry['train_counts'] = result['train_counts']
         entry['thresholds'] = shot_thresholds(result)
+        if entry.get('classes') is None:
+            entry['classes'] = _class_names(result['run_dir'])
         entry['runs'].setdefault(run['method'], {})[run['seed']] = result
     for entry in report.values():
         runs_by_method = entry['runs']
@@ -308,6 +310,14 @@ def collect(runs: Sequence[Dict], stale_ok: bool = False) -> Dict:
     return report
 
 
+def _class_names(rdir: str) -> Optional[List[str]]:
+    """The class names of a run's data (None when its run.json or data file
+    is gone, e.g. an out dir copied without its data)."""
+    try:
+        with open(osp.join(rdir, 'run.json')) as f:
+            return class_names_of(json.load(f)['ann_file'])
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def run_all(runs: Sequence[Dict],

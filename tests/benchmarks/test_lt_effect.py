@@ -403,6 +403,7 @@ def test_quick_utkinect_run(tmp_path, capsys):
     rows = report['10']['rows']
     assert set(rows) == {'ce', 'brl'}
     assert report['10']['train_counts'] == [1, 1, 5, 3, 10, 2, 7, 4, 1, 2]
+    assert report['10']['classes'][4] == 'carry'
     run = [n for n in os.listdir(osp.join(out, 'runs'))
            if n.startswith('ce-')][0]
     result = json.load(open(osp.join(out, 'runs', run, 'result.json')))
@@ -410,6 +411,7 @@ def test_quick_utkinect_run(tmp_path, capsys):
     text = doc.read_text()
     assert R.UTK_DOC_BEGIN in text and R.DOC_BEGIN not in text
     assert '| many (2 cl.) | medium (3 cl.) | few (5 cl.) |' in text
+    assert '| 4 | carry | 10 |' in text  # the per-class table, head first
     assert (tmp_path / 'images' / 'lt_effect_utkinect_if10.png').exists()
 
 
@@ -606,6 +608,31 @@ def test_plot_uses_the_runs_shot_thresholds(monkeypatch, tmp_path):
     R.plot_if(entry, str(tmp_path / 'p.png'), 10, 'UTKinect')
     assert (seen['many_thr'], seen['few_thr']) == (5, 3)
     assert seen['series'] == ['CE, 2 seeds']
+
+
+def test_format_per_class_lists_each_class_head_first():
+    runs = dict(ce={0: dict(per_class=[0.5, 1.0, 0.0]),
+                    1: dict(per_class=[0.7, 1.0, 0.2])},
+                cas={0: dict(per_class=[0.6, 0.5, 0.4]),
+                     2: dict(per_class=[1.0, 1.0, 1.0])})  # seed 2: no CE
+    rows = {m: dict(per_class=np.mean([r['per_class'] for r in per.values()],
+                                      axis=0).tolist())
+            for m, per in runs.items()}
+    entry = dict(runs=runs, rows=rows, train_counts=[3, 9, 1],
+                 classes=['a', 'b', 'c'])
+    lines = R.format_per_class(entry).splitlines()
+    assert lines[0] == ('| label | class | train | plain CE (stock pipeline) '
+                        '| class-aware sampling (CE) |')
+    # head first; CAS's mean over its seeds 0 and 2, its difference to CE
+    # over seed 0 only (the one both ran)
+    assert lines[2:] == ['| 1 | b | 9 | 100 | 75 (-50) |',
+                         '| 0 | a | 3 | 60 | 80 (+10) |',
+                         '| 2 | c | 1 | 10 | 70 (+40) |']
+    # no names: numbered; too many classes: no table
+    assert '| 1 | class 1 | 9 |' in R.format_per_class(
+        dict(entry, classes=None))
+    many = dict(entry, train_counts=[1] * (R.PER_CLASS_MAX + 1))
+    assert R.format_per_class(many) == ''
 
 
 def test_report_names_the_twins():
