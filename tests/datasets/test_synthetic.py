@@ -283,6 +283,8 @@ def test_every_supported_layout(layout):
     (dict(layout='kinect'), 'coco'),
     (dict(imbalance_factor=0.5), 'imbalance_factor'),
     (dict(n_max=0), 'n_max'),
+    (dict(style_scale=-1), 'style_scale'),
+    (dict(style_scale=float('nan')), 'style_scale'),
 ])
 def test_bad_arguments_are_explained(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -348,6 +350,12 @@ def test_cli_main_in_process(tmp_path, capsys):
     assert out.exists()
     assert cli.main([str(out), '--out', str(tmp_path / 'b.pkl')] + tiny) == 2
     assert 'give the output file once' in capsys.readouterr().err
+    styled = tmp_path / 'styled.pkl'
+    assert cli.main([str(styled), '--style-scale', '2'] + tiny) == 0
+    with open(styled, 'rb') as f:
+        assert pickle.load(f)['meta']['args']['style_scale'] == 2.0
+    assert cli.main([str(styled), '--style-scale', '-1'] + tiny) == 2
+    assert 'style_scale' in capsys.readouterr().err
 
 
 # ------------------------------------------------------- chosen classes
@@ -455,3 +463,36 @@ def test_class_counts_replace_the_profile():
 def test_bad_class_counts_are_explained(counts, error, message):
     with pytest.raises(error, match=message):
         generate_synthetic_lt(num_classes=3, class_counts=counts)
+
+
+def test_style_scale_spreads_the_subjects_performances():
+    kw = dict(classes=['wave right hand', 'clap'], class_counts=[4, 4],
+              val_per_class=4, train_subjects=2, val_subjects=2,
+              min_frames=20, max_frames=20)
+    base = generate_synthetic_lt(**kw)
+    # 1 is the data of earlier versions (and the meta says nothing new)
+    same = generate_synthetic_lt(style_scale=1.0, **kw)
+    for a, b in zip(base['annotations'], same['annotations']):
+        np.testing.assert_array_equal(a['keypoint'], b['keypoint'])
+    assert 'style_scale' not in base['meta']['args']
+
+    def spread(data):
+        # spread over subjects of each class's mean pose trajectory
+        by = {}
+        for a in data['annotations']:
+            by.setdefault((a['label'], a['frame_dir'][8:12]), []).append(
+                a['keypoint'][0] - a['keypoint'][0, :, :1])
+        out = []
+        for label in (0, 1):
+            means = [np.mean(v, axis=0) for (lab, _), v in by.items()
+                     if lab == label]
+            out.append(np.std(means, axis=0).mean())
+        return float(np.mean(out))
+
+    alike = generate_synthetic_lt(style_scale=0.0, **kw)
+    wide = generate_synthetic_lt(style_scale=3.0, **kw)
+    assert wide['meta']['args']['style_scale'] == 3.0
+    assert spread(alike) < spread(base) < spread(wide)
+    # the bodies, takes and cameras stay: only the motion changes
+    assert [a['frame_dir'] for a in wide['annotations']] == \
+        [a['frame_dir'] for a in base['annotations']]

@@ -133,6 +133,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         type=int,
                         default=20,
                         help='val performers')
+    parser.add_argument('--style-scale',
+                        type=float,
+                        default=1.0,
+                        help='how differently the subjects perform an '
+                        'action (multiplies the per-subject spread of the '
+                        'motion parameters; 0: all alike)')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument(
         '--store',
@@ -200,7 +206,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                                      seed=args.seed,
                                      fps=args.fps,
                                      train_subjects=args.train_subjects,
-                                     val_subjects=args.val_subjects)
+                                     val_subjects=args.val_subjects,
+                                     style_scale=args.style_scale)
     except (TypeError, ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
@@ -254,6 +261,7 @@ def write_store(args: argparse.Namespace) -> int:
                 seed=args.seed, fps=args.fps,
                 train_subjects=args.train_subjects,
                 val_subjects=args.val_subjects,
+                style_scale=args.style_scale,
                 sink=lambda ann, split: writer.add(ann, (split, )))
     except (TypeError, ValueError, OSError) as e:
         print(f'error: {e}', file=sys.stderr)

@@ -159,6 +159,7 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
                           train_subjects: int = 20,
                           val_subjects: int = 20,
                           num_setups: int = 17,
+                          style_scale: float = 1.0,
                           sink: Optional[Callable[[dict, str], None]] = None
                           ) -> dict:
     """Generate a synthetic long-tailed skeleton action dataset.
@@ -208,6 +209,12 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
         val_subjects (int): Number of val performers. Defaults to 20.
         num_setups (int): Number of camera setups (height, distance, tilt).
             Defaults to 17 (as NTU RGB+D 60).
+        style_scale (float): How differently the subjects perform an
+            action: multiplies the per (subject, class) share of every
+            motion parameter's spread (amplitudes, keyframe timing and
+            values, envelopes); the per-sample share stays. 0 makes every
+            subject perform an action alike (up to body, tempo and sample
+            noise). Defaults to 1 (the data of earlier versions).
         sink (callable, optional): Called as ``sink(annotation, split)`` for
             every sample as it is made, which is then not kept
             (``annotations`` stays empty): streams a dataset larger than RAM,
@@ -244,6 +251,11 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
             f'imbalance_factor must be >= 1, got {imbalance_factor!r}')
     if not fps > 0:
         raise ValueError(f'fps must be > 0, got {fps!r}')
+    if isinstance(style_scale, bool) or not isinstance(
+            style_scale, (int, float, np.integer, np.floating)) or \
+            not 0 <= style_scale < np.inf:
+        raise ValueError(
+            f'style_scale must be a finite number >= 0, got {style_scale!r}')
 
     if class_counts is None:
         counts = lt_class_counts(num_classes, n_max, imbalance_factor)
@@ -271,7 +283,7 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
             lengths = _frame_counts(rng, n, min_frames, max_frames)
             for i, (info, T) in enumerate(zip(infos, lengths)):
                 ann = _render(spec, info, split_id, i, pool, setups, layout,
-                              int(T), float(fps), seed)
+                              int(T), float(fps), seed, float(style_scale))
                 if sink is None:
                     annotations.append(ann)
                 else:
@@ -284,6 +296,8 @@ def generate_synthetic_lt(out_file: Optional[str] = None,
         args_given['classes'] = [s.name for s in specs]
     if class_counts is not None:
         args_given['class_counts'] = [int(c) for c in counts]
+    if style_scale != 1:
+        args_given['style_scale'] = float(style_scale)
     meta = dict(
         generator='brl_mm.datasets.synthetic.generate_synthetic_lt',
         args=dict(

@@ -226,8 +226,10 @@ class _SampleInfo:
 
 def _render(spec: _ClassSpec, info: _SampleInfo, split_id: int, index: int,
             subjects: Dict[int, _Subject], setups: Dict[int, _Setup],
-            layout: str, T: int, fps: float, seed: int) -> dict:
-    """Generate one annotation dict."""
+            layout: str, T: int, fps: float, seed: int,
+            style_scale: float = 1.0) -> dict:
+    """Generate one annotation dict (``style_scale``: see
+    ``generate_synthetic_lt``)."""
     rng = np.random.default_rng([seed, 17, split_id, spec.uid, index])
     setup = setups[info.setup]
 
@@ -253,7 +255,8 @@ def _render(spec: _ClassSpec, info: _SampleInfo, split_id: int, index: int,
                    np.random.default_rng([seed, 23, split_id, spec.uid,
                                           index, role]),
                    amp=s.amp * float(np.exp(rng.normal(0, 0.12))),
-                   tempo=s.tempo * float(np.exp(rng.normal(0, 0.1)))))
+                   tempo=s.tempo * float(np.exp(rng.normal(0, 0.1))),
+                   style_scale=style_scale))
     spec.motion(*tracks)
     bodies = [
         _pose_person(subjects[pid], tr, np.random.default_rng(

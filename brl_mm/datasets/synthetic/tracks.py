@@ -27,12 +27,15 @@ class _Track:
         sample_rng (np.random.Generator): Per-sample variation.
         amp (float): Amplitude factor of this sample.
         tempo (float): Tempo factor of this sample.
+        style_scale (float): Multiplies the subject's share of every
+            drawn parameter (:meth:`var`): how differently two people
+            perform the same action. Defaults to 1.
     """
 
     def __init__(self, u: np.ndarray, fps: float, window_s: float,
                  subject: _Subject, style_rng: np.random.Generator,
                  sample_rng: np.random.Generator, amp: float,
-                 tempo: float) -> None:
+                 tempo: float, style_scale: float = 1.0) -> None:
         self.u = u
         self.T = len(u)
         self.fps = fps
@@ -42,6 +45,7 @@ class _Track:
         self.sample_rng = sample_rng
         self.amp = amp
         self.tempo = tempo
+        self.style_sd = 0.75 * style_scale
         self.ang = np.zeros((self.T, _BODY.num_joints, 3))
         self.root_off = np.zeros((self.T, 3))  # body frame, after contact
         self.root_yaw = np.zeros(self.T)  # turn about the pelvis, radians
@@ -52,7 +56,8 @@ class _Track:
     def var(self, mean: float, sd: float, lo: Optional[float] = None,
             hi: Optional[float] = None) -> float:
         """A parameter drawn from the subject's style and the sample."""
-        z = 0.75 * self.style_rng.normal() + 0.66 * self.sample_rng.normal()
+        z = self.style_sd * self.style_rng.normal() + \
+            0.66 * self.sample_rng.normal()
         value = mean + sd * z
         if lo is not None or hi is not None:
             value = float(np.clip(value, lo, hi))
