@@ -119,8 +119,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         from brl_mm.datasets.synthetic import generate_synthetic_lt
         from effect.experiments import data_arguments
         for seed in args.synthetic_utk_seeds:
-            data = generate_synthetic_lt(seed=seed,
-                                         **data_arguments('synthetic_utk', 10))
+            data = generate_synthetic_lt(**dict(
+                data_arguments('synthetic_utk', 10), seed=seed))
             named.append((f'synthetic_utk, generator seed {seed}',
                           dataset_stats(data)))
             classes.append(_class_names(data))
