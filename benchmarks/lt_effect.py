@@ -121,12 +121,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--repeat', type=int, default=None,
                         help='override the size\'s RepeatDataset times '
                         '(more iterations per epoch, same schedule shape)')
-    parser.add_argument('--agree-with', default=None, metavar='OUT',
+    parser.add_argument('--agree-with', default=None, metavar='REF',
                         help='another run of this benchmark (its out dir or '
-                        'report.json), e.g. work_dirs/lt_effect_utkinect: '
-                        'report how this one orders every pair of rows '
-                        'that one separates (benchmarks/effect/'
-                        'agreement.py)')
+                        'report.json, e.g. work_dirs/lt_effect_utkinect, or '
+                        'a block it wrote into a Markdown file, e.g. '
+                        'docs/benchmarks.md:lt_effect_utkinect, read to '
+                        '0.1 points): report how this one orders every '
+                        'pair of rows that one separates '
+                        '(benchmarks/effect/agreement.py)')
     parser.add_argument('--base-channels', type=int, default=None,
                         help='override the size\'s ST-GCN++ width (the '
                         'stages stay the size\'s)')
@@ -169,7 +171,7 @@ def _with_agreement(text: str, report: dict, reference: str):
     reference has, and the comparisons (JSON-ready, by IF)."""
     parts, found = [text.rstrip('\n')], {}
     for imbalance_factor, entry in report.items():
-        rows = load_rows(reference, imbalance_factor)
+        rows = load_rows(reference, imbalance_factor, ROW_LABELS)
         result = compare(rows, entry['rows'])
         found[f'{imbalance_factor:g}'] = result
         parts.append(f'#### Agreement with `{reference}`, IF = '
@@ -197,8 +199,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.dataset == 'synthetic_utk':
         twins = (args.twins, [list(p) for p in TWIN_SETS[args.twins]])
     start = time.perf_counter()
-    runs = plan(args.out, mode, args.ifs, args.seeds, args.methods,
-                utkinect, size, args.twins)
+    try:
+        runs = plan(args.out, mode, args.ifs, args.seeds, args.methods,
+                    utkinect, size, args.twins)
+    except RuntimeError as err:  # data of another version in --out
+        print(f'lt_effect: {err}', file=sys.stderr)
+        return 2
     failures, run_s = (0, 0.0) if args.no_train else run_all(runs, args)
     report = collect(runs, stale_ok=args.stale_ok)
     images = {}

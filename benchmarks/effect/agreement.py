@@ -10,12 +10,18 @@ or the opposite way. Pairs the candidate separates but the reference does
 not are counted apart: a difference the recorded data does not show.
 
 Both inputs are the ``report.json`` files ``benchmarks/lt_effect.py``
-writes (``{IF: {'rows': {method: {metric: {'mean', 'std', 'n'}}}}}``).
+writes (``{IF: {'rows': {method: {metric: {'mean', 'std', 'n'}}}}}``). The
+reference may also be a block that ``lt_effect.py --docs`` wrote into a
+Markdown file, ``FILE.md:NAME`` (e.g. ``docs/benchmarks.md:
+lt_effect_utkinect``): its table gives mean and std to 0.1 points, so a pair
+whose gap is within 0.1 points of its margin may be called differently than
+from the runs themselves.
 """
 import itertools
 import json
 import math
 import os.path as osp
+import re
 from typing import Dict, List, Optional, Sequence
 
 #: The compared columns (fractions in the report, points in the output).
@@ -25,14 +31,24 @@ OUTCOMES = ('agrees, separated', 'agrees, within spread', 'opposite order',
             'fewer than 2 seeds')
 
 
-def load_rows(report_file: str, imbalance_factor: float) -> Dict[str, Dict]:
-    """The rows of one IF of a ``report.json``.
+def load_rows(report_file: str, imbalance_factor: float,
+              labels: Optional[Dict[str, str]] = None) -> Dict[str, Dict]:
+    """The rows of one IF of a ``report.json`` (a file or the out dir that
+    holds it), or of a docs block ``FILE.md:NAME``
+    (:func:`rows_from_markdown`, which needs ``labels``).
 
     Raises:
         FileNotFoundError: No report there (naming the command that writes
             one).
         KeyError: The report has no such IF (naming those it has).
     """
+    if '.md:' in report_file:
+        path, name = report_file.rsplit(':', 1)
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'no Markdown file {path}')
+        with open(path) as f:
+            return rows_from_markdown(f.read(), name, imbalance_factor,
+                                      labels or {})
     if osp.isdir(report_file):
         report_file = osp.join(report_file, 'report.json')
     if not osp.isfile(report_file):
@@ -48,6 +64,77 @@ def load_rows(report_file: str, imbalance_factor: float) -> Dict[str, Dict]:
                 if isinstance(v, dict) and 'rows' in v]
         raise KeyError(f'{report_file} has no IF {key} (it has {have})')
     return report[key]['rows']
+
+
+_CELL = re.compile(r'^(-?[0-9.]+)(?: ± ([0-9.]+))?$')
+
+
+def rows_from_markdown(text: str, name: str, imbalance_factor: float,
+                       labels: Dict[str, str]) -> Dict[str, Dict]:
+    """The rows of one IF from a block ``lt_effect.py --docs`` wrote.
+
+    Args:
+        text (str): The Markdown file's text.
+        name (str): The block's marker name (``lt_effect_utkinect`` for
+            ``<!-- lt_effect_utkinect:begin ... -->``).
+        imbalance_factor (float): The IF (its ``#### IF = ...`` section).
+        labels (dict): Method name -> the row label the table shows.
+
+    Returns:
+        dict: ``{method: {metric: {'mean', 'std', 'n'}}}`` for the metrics
+        of :data:`AGREEMENT_METRICS` (fractions; ``n`` the seeds listed).
+
+    Raises:
+        KeyError: No such block, IF section or table column, or a row label
+            that is no method's (each naming what is there).
+    """
+    begin = re.search(r'<!-- ' + re.escape(name) + r':begin\b[^>]*-->', text)
+    end = text.find(f'<!-- {name}:end -->')
+    if begin is None or end < begin.end():
+        found = sorted(set(re.findall(r'<!-- ([\w.-]+):begin', text)))
+        raise KeyError(f'no block {name!r} (the file has {found})')
+    block = text[begin.end():end]
+    sections = re.split(r'^#### ', block, flags=re.M)
+    heading = f'IF = {imbalance_factor:g}'
+    section = next((s for s in sections if s.startswith(heading + '\n')),
+                   None)
+    if section is None:
+        have = [s.split('\n', 1)[0] for s in sections[1:]
+                if s.startswith('IF = ')]
+        raise KeyError(f'block {name!r} has no {heading} (it has {have})')
+    lines = [ln for ln in section.splitlines() if ln.startswith('| method |')]
+    if not lines:
+        raise KeyError(f'block {name!r}, {heading}: no results table')
+    table = section[section.index(lines[0]):].split('\n\n', 1)[0]
+    rows = [[c.strip() for c in ln.strip().strip('|').split('|')]
+            for ln in table.splitlines()]
+    head, body = rows[0], rows[2:]
+    by_label = {v: k for k, v in labels.items()}
+    columns = {}
+    for metric, title in (('top1', 'top-1'), ('few', 'few'),
+                          ('tail', 'tail')):
+        at = [i for i, h in enumerate(head) if h == title or
+              h.startswith(title + ' (')]
+        if not at:
+            raise KeyError(f'block {name!r}: no column {title!r} in {head}')
+        columns[metric] = at[0]
+    out = {}
+    for cells in body:
+        if cells[0] not in by_label:
+            raise KeyError(f'block {name!r}: row {cells[0]!r} is no '
+                           'method\'s label')
+        seeds = len([s for s in cells[-1].split(',') if s.strip()])
+        row = {}
+        for metric, i in columns.items():
+            match = _CELL.match(cells[i])
+            if match is None:  # n/a
+                row[metric] = dict(mean=math.nan, std=math.nan, n=0)
+                continue
+            mean, std = match.groups()
+            row[metric] = dict(mean=float(mean) / 100,
+                               std=float(std or 0) / 100, n=seeds)
+        out[by_label[cells[0]]] = row
+    return out
 
 
 def separation(a: Dict, b: Dict) -> Optional[Dict]:

@@ -256,9 +256,17 @@ def _check_generated_with(path: str, kwargs: Dict) -> None:
     than ``kwargs`` (e.g. by an older version of :data:`DATA_SIZES`): its
     out dir's runs trained on that data, and reusing them would report
     them as this benchmark's."""
+    import inspect
     import pickle
+
+    from brl_mm.datasets.synthetic import generate_synthetic_lt
     with open(path, 'rb') as f:
-        given = pickle.load(f).get('meta', {}).get('args', {})
+        given = dict(pickle.load(f).get('meta', {}).get('args', {}))
+    # the meta leaves out arguments at their defaults (style_scale, ...)
+    for name, param in inspect.signature(
+            generate_synthetic_lt).parameters.items():
+        if name not in given and param.default is not param.empty:
+            given[name] = param.default
     differ = sorted(k for k, v in kwargs.items()
                     if k in given and given[k] != (
                         list(v) if isinstance(v, tuple) else v))

@@ -89,3 +89,44 @@ def test_nothing_separated_says_so():
     assert text.startswith('UTKinect separates no pair of rows')
     assert '| metric |' not in text
     assert '- top1: brl > ce by 20.0 (margin 2.0)' in text
+
+
+def test_a_docs_block_is_a_reference(tmp_path):
+    from effect import report as R
+    per_seed = dict(ce=[(0.70, 0.50, 0.40), (0.74, 0.54, 0.30)],
+                    cas=[(0.61, 0.20, 0.10), (0.63, 0.24, 0.15)])
+    rows = {}
+    for name, values in per_seed.items():
+        results = [dict(top1=t, mean_class=t, many=t, medium=t, few=f,
+                        tail=a, seed=s, per_class=[t])
+                   for s, (t, f, a) in enumerate(values)]
+        rows[name] = R.summarize(results)
+    report = {10.0: dict(rows=rows, runs={}, missing=[], stale=[],
+                         train_counts=[])}
+    text = R.format_report(report, 'utkinect', {}, dict(
+        planned=4, finished=4, run_s=0.0))
+    doc = tmp_path / 'b.md'
+    doc.write_text('# Benchmarks\n')
+    R.write_docs(str(doc), text, '<!-- ref:begin (written by x) -->',
+                 '<!-- ref:end -->')
+    got = A.load_rows(f'{doc}:ref', 10, R.ROW_LABELS)
+    assert set(got) == {'ce', 'cas'}
+    for name in rows:
+        for metric in A.AGREEMENT_METRICS:
+            assert got[name][metric]['n'] == 2
+            # the table's 0.1-point precision
+            assert got[name][metric]['mean'] == pytest.approx(
+                rows[name][metric]['mean'], abs=5e-4)
+            assert got[name][metric]['std'] == pytest.approx(
+                rows[name][metric]['std'], abs=5e-4)
+    # the same pairs as from the rows themselves
+    assert A.compare(got, rows)['tally'] == A.compare(rows, rows)['tally']
+    with pytest.raises(KeyError, match=r"no block 'other' \(the file has "
+                       r"\['ref'\]\)"):
+        A.load_rows(f'{doc}:other', 10, R.ROW_LABELS)
+    with pytest.raises(KeyError, match=r"no IF = 100 \(it has \['IF = 10'\]"):
+        A.load_rows(f'{doc}:ref', 100, R.ROW_LABELS)
+    with pytest.raises(KeyError, match='no method'):
+        A.load_rows(f'{doc}:ref', 10, {'ce': 'plain CE (stock pipeline)'})
+    with pytest.raises(FileNotFoundError, match='no Markdown file'):
+        A.load_rows(f'{tmp_path}/none.md:ref', 10, R.ROW_LABELS)

@@ -487,7 +487,7 @@ def test_synthetic_utk_data_has_utkinects_shape(tmp_path):
     assert (run['many_thr'], run['few_thr']) == (5, 3)
 
 
-def test_data_generated_with_other_arguments_is_an_error(tmp_path):
+def test_data_generated_with_other_arguments_is_an_error(tmp_path, capsys):
     out = str(tmp_path)
     path = E.data_file(out, 10, 'synthetic_utk')
     from brl_mm.datasets.synthetic import generate_synthetic_lt
@@ -497,6 +497,16 @@ def test_data_generated_with_other_arguments_is_an_error(tmp_path):
     with pytest.raises(RuntimeError, match='class_counts') as err:
         E.ensure_data(out, 10, 'synthetic_utk')
     assert path in str(err.value) and '--out' in str(err.value)
+    # an argument the meta leaves out at its default counts too, and the
+    # command line says so without a traceback
+    older = dict(E.data_arguments('synthetic_utk', 10))
+    older.pop('style_scale')
+    generate_synthetic_lt(path, **older)
+    with pytest.raises(RuntimeError, match=r'style_scale: 1\.0 there'):
+        E.ensure_data(out, 10, 'synthetic_utk')
+    assert L.main(['--dataset', 'synthetic_utk', '--out', out,
+                   '--no-train']) == 2
+    assert 'lt_effect: ' + path in capsys.readouterr().err
     # the IF decides the counts
     assert E.data_arguments('synthetic_utk', 5)['class_counts'] == \
         E.utkinect_lt_counts(10, 5).tolist()
