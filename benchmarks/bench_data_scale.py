@@ -255,7 +255,8 @@ def make_scaled(src: str, times: int, frames: int, out_pickle: str,
                          force=True)
     data = dict(split=splits, annotations=list(copies()),
                 classes=raw.get('classes'))
-    del raw, anns
+    anns.clear()  # (the copies() closure is done with them)
+    del raw
     with open(out_pickle, 'wb') as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
 
