@@ -6,7 +6,6 @@ import os.path as osp
 
 import pytest
 import yaml
-from mmengine.config import Config
 
 from brl_mm.testing import REPO, load_config
 

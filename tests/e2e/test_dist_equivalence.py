@@ -26,14 +26,12 @@ What makes the comparison fair (and what would break it):
   weight sum (torch's weighted ``cross_entropy``) it differed by 0.66 of the
   update.
 """
-import glob
 import json
 import os
 import os.path as osp
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 import torch
 

@@ -3,7 +3,6 @@ stock transforms (values, dtypes, added keys, RNG use), memory and disk
 cache hits, invalidation when the source or the arguments change, atomic
 files, unreadable / unwritable caches, bad input."""
 import os
-import os.path as osp
 
 import numpy as np
 import pytest

@@ -22,7 +22,7 @@ from brl_mm.datasets import LongTailPoseDataset
 from brl_mm.engine import (DetachedScheduleHook, resolve_switch_epoch,
                            stage_at_epoch)
 from brl_mm.models.losses import ActionAwareLoss, action_aware_class_weight
-from brl_mm.testing import REPO, TINY_TRAIN_COUNTS, tiny_train_config
+from brl_mm.testing import TINY_TRAIN_COUNTS, tiny_train_config
 from mmaction.datasets import PoseDataset
 from mmaction.registry import MODELS
 
