@@ -252,8 +252,19 @@ def _extra_lines(result: Dict, labels: Dict[str, str], reference_name: str,
                  candidate_name: str) -> List[str]:
     if not result['extra']:
         return []
-    return ['', f'Separated on {candidate_name} only (within the spread, or '
-            f'fewer than 2 seeds, on {reference_name}):'] + [
-                f'- {p["metric"]}: {labels.get(p["better"], p["better"])} > '
-                f'{labels.get(p["worse"], p["worse"])} by '
-                f'{_points(p["candidate"])}' for p in result['extra']]
+    lines = ['', f'Separated on {candidate_name} only (within the spread, '
+             f'or fewer than 2 seeds, on {reference_name}; in brackets the '
+             f'gap there, + for the same direction):']
+    for p in result['extra']:
+        ref = p['reference']
+        sign = 1 if p['candidate']['gap'] > 0 else -1
+        there = 'n/a' if ref is None else \
+            f'{100 * sign * ref["gap"]:+.1f}, margin {100 * ref["margin"]:.1f}'
+        lines.append(f'- {p["metric"]}: {labels.get(p["better"], p["better"])}'
+                     f' > {labels.get(p["worse"], p["worse"])} by '
+                     f'{_points(p["candidate"])} ({reference_name}: {there})')
+    same = sum(1 for p in result['extra'] if p['reference'] is not None and
+               p['reference']['gap'] * p['candidate']['gap'] > 0)
+    lines.append(f'- in the same direction on {reference_name}: {same} of '
+                 f'{len(result["extra"])}')
+    return lines

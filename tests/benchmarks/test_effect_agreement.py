@@ -53,6 +53,12 @@ def test_compare_tallies_every_outcome():
                                'fewer than 2 seeds': 0}
     assert [(p['better'], p['worse']) for p in result['extra']] == [
         ('bsm', 'ce')]
+    text = A.format_agreement(result, {}, 'UTKinect', 'synthetic')
+    # bsm 0.51 vs ce 0.50 on the reference: the same direction, inside
+    assert '- top1: bsm > ce by 30.0 (margin 4.0) (UTKinect: +1.0, margin ' \
+        '4.0)' in text
+    assert text.rstrip().endswith('- in the same direction on UTKinect: 1 '
+                                  'of 1')
     # within the spread but the same sign, and a row run once only
     cand = _rows(ce=[0.50, 0.60, 0.40], cas=[0.45, 0.55, 0.35],
                  brl=[0.9])
