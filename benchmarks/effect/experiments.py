@@ -615,8 +615,10 @@ def class_names_of(ann_file: str) -> List[str]:
     where it has none)."""
     data = _load_meta(ann_file)
     names = list(data.get('classes') or [])
-    return names or [f'class {i}' for i in range(len(train_counts_of(
-        ann_file)))]
+    if names:
+        return names
+    labels = [a['label'] for a in data['annotations']]
+    return [f'class {i}' for i in range(max(labels) + 1)]
 
 
 def config_hash(cfg, ann_file: str) -> str:
