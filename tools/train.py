@@ -164,6 +164,7 @@ def main(argv=None) -> None:
         for note in notes:
             log_to_file_only(runner.logger, logging.WARNING, note)
         runner.train()
+        del runner  # the DDP wrapper holds the process group
         shutdown_distributed()
     finally:
         if lock is not None:

@@ -215,11 +215,21 @@ def shutdown_distributed() -> None:
 
     mmengine leaves it to interpreter teardown, where gloo's threads can
     abort a rank ("terminate called without an active exception", exit code
-    -6) after the run itself succeeded.
+    -6) after the run itself succeeded. The ranks first meet at a barrier,
+    so none shuts its end of the group down while another still works in it
+    (rank 0 writing the last checkpoint); objects the run left behind (the
+    DDP wrapper holds the group) are collected while the interpreter is
+    whole; then the group is destroyed. Call it after dropping the Runner.
     """
+    import gc
+
     import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    if dist.get_world_size() > 1:
+        dist.barrier()
+    gc.collect()
+    dist.destroy_process_group()
 
 
 def check_cfg_options(cfg: Config, options: Optional[dict]) -> List[str]:

@@ -122,6 +122,7 @@ def runs(synthetic_pickle, tmp_path_factory):
                PYTHON=sys.executable,
                PORT=str(free_port()),
                OMP_NUM_THREADS='1',
+               PYTHONFAULTHANDLER='1',  # where a rank aborts, if one does
                PYTHONPATH=os.pathsep.join(
                    [str(tmp), REPO,
                     os.environ.get('PYTHONPATH', '')]))

@@ -69,6 +69,7 @@ def test_two_process_gloo_run_gives_every_rank_the_same_schedule(
                PYTHON=sys.executable,
                PORT=str(free_port()),
                OMP_NUM_THREADS='1',
+               PYTHONFAULTHANDLER='1',  # where a rank aborts, if one does
                PYTHONPATH=os.pathsep.join(
                    [str(tmp_path),
                     os.environ.get('PYTHONPATH', '')]))
