@@ -93,3 +93,37 @@ def test_shutdown_distributed_ends_the_process_group(tmp_path):
     assert dist.is_initialized()
     shutdown_distributed()
     assert not dist.is_initialized()
+
+
+def _shutdown_on_rank(rank, port, out_dir, slow_rank):
+    import json
+    import time
+
+    import torch.distributed as dist
+
+    from brl_mm.engine.launch import shutdown_distributed
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
+                            rank=rank, world_size=2)
+    if rank == slow_rank:  # as rank 0 writing the last checkpoint
+        time.sleep(1.0)
+    start = time.monotonic()
+    shutdown_distributed()
+    with open(f'{out_dir}/rank{rank}.json', 'w') as f:
+        json.dump(dict(initialized=dist.is_initialized(),
+                       waited=time.monotonic() - start), f)
+
+
+def test_shutdown_distributed_waits_for_every_rank(tmp_path):
+    import json
+
+    import torch.multiprocessing as mp
+
+    from brl_mm.testing import free_port
+    mp.spawn(_shutdown_on_rank, args=(free_port(), str(tmp_path), 0),
+             nprocs=2, join=True)
+    ranks = [json.loads((tmp_path / f'rank{r}.json').read_text())
+             for r in (0, 1)]
+    assert not ranks[0]['initialized'] and not ranks[1]['initialized']
+    # the fast rank waited at the barrier for the slow one
+    assert ranks[1]['waited'] > 0.5
+    assert ranks[1]['waited'] > ranks[0]['waited']
