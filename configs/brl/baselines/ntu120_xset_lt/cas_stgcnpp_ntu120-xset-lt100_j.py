@@ -1,0 +1,7 @@
+# Baseline on NTU120-LT X-Set, IF=100, joint stream: the cross-entropy baseline
+# of this folder with class-aware sampling (every class equally often per
+# epoch, then its samples uniformly; brl_mm.datasets.samplers). Same epoch
+# length (the 5x-repeated training set) and schedule.
+_base_ = './ce_stgcnpp_ntu120-xset-lt100_j.py'
+
+train_dataloader = dict(sampler=dict(_delete_=True, type='ClassAwareSampler'))
