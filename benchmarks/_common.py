@@ -159,11 +159,13 @@ def make_ntu_like_samples(num: int, seed: int = 0) -> List[Dict]:
     return samples
 
 
-def build_pipeline(brl: bool, reverse: bool = False) -> Compose:
+def build_pipeline(brl: bool, reverse: bool = False,
+                   clip_len: int = CLIP_LEN) -> Compose:
     """The stock NTU train pipeline (PreNormalize3D, GenSkeFeat,
-    UniformSampleFrames(64), PoseDecode, FormatGCNInput, PackActionInputs),
-    with ``brl`` plus RandomScale / RandomRot / SpatialFlip (stock
-    transforms otherwise), with ``reverse`` plus TemporalReverse(0.5)."""
+    UniformSampleFrames(``clip_len``, 64 as the configs), PoseDecode,
+    FormatGCNInput, PackActionInputs), with ``brl`` plus RandomScale /
+    RandomRot / SpatialFlip (stock transforms otherwise), with ``reverse``
+    plus TemporalReverse(0.5)."""
     steps = [dict(type='PreNormalize3D')]
     if brl:
         steps += [
@@ -175,7 +177,7 @@ def build_pipeline(brl: bool, reverse: bool = False) -> Compose:
             steps.append(dict(type='TemporalReverse', p=0.5))
     steps += [
         dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
-        dict(type='UniformSampleFrames', clip_len=CLIP_LEN),
+        dict(type='UniformSampleFrames', clip_len=clip_len),
         dict(type='PoseDecode'),
         dict(type='FormatGCNInput', num_person=2),
         dict(type='PackActionInputs'),

@@ -277,11 +277,23 @@ def bench_components(device: torch.device, batch_size: int, reps: int,
 
 
 # ---------------------------------------------------------------- pipeline
-def brl_train_pipeline(**normalize_args) -> Compose:
-    """The BRL train pipeline of the NTU dataset config."""
+def brl_train_pipeline(clip_len: Optional[int] = None,
+                       **normalize_args) -> Compose:
+    """The BRL train pipeline of the NTU dataset config.
+
+    Args:
+        clip_len (int, optional): Frames its frame sampler takes instead of
+            the config's 64 (a smaller step for a CPU dry run). Defaults to
+            None: the config's.
+        **normalize_args: Arguments of its ``CachedPreNormalize3D``.
+    """
     steps = copy.deepcopy(load_config(BRL_DATA_CFG).train_pipeline)
     assert steps[0]['type'] == 'CachedPreNormalize3D', steps[0]
     steps[0].update(normalize_args)
+    if clip_len is not None:
+        sampling = [s for s in steps if 'clip_len' in s]
+        assert len(sampling) == 1, steps
+        sampling[0]['clip_len'] = clip_len
     return Compose([TRANSFORMS.build(s) for s in steps])
 
 
@@ -504,6 +516,9 @@ def _parse() -> argparse.Namespace:
     parser.add_argument('--loader-workers', type=int, default=2)
     parser.add_argument('--loader-batch', type=int, default=128)
     parser.add_argument('--loader-iters', type=int, default=20)
+    parser.add_argument('--loader-clip-len', type=int, default=CLIP_LEN,
+                        help='frames of the loader check\'s clips (the '
+                        'configs\' 64; smaller for a CPU dry run)')
     parser.add_argument('--json', default=None, metavar='OUT',
                         help='also write every figure to this JSON file')
     return parser.parse_args()
@@ -598,14 +613,17 @@ def run_loader_check(args, device: torch.device, variants: List[Variant],
                variants[names.index('BRL recipe fp32 (same math)')])
     rows = []
     for variant, pipeline, brl_loader in (
-            (variants[0], build_pipeline(brl=False), False),
-            (brl, brl_train_pipeline(), True)):
+            (variants[0], build_pipeline(brl=False,
+                                         clip_len=args.loader_clip_len),
+             False),
+            (brl, brl_train_pipeline(clip_len=args.loader_clip_len), True)):
         check = loader_check(variant, pipeline, args.loader_batch,
                              args.loader_workers, args.loader_iters, device,
                              brl_loader)
         rows.append(dict(check, variant=variant.name,
                          workers=args.loader_workers,
                          batch_size=args.loader_batch,
+                         clip_len=args.loader_clip_len,
                          iters=args.loader_iters,
                          loader='BRL config' if brl_loader else 'stock'))
         report.add('loader_check', rows)
@@ -613,7 +631,8 @@ def run_loader_check(args, device: torch.device, variants: List[Variant],
         idle = ('' if share is None else
                 f', GPU idle between steps {100 * share:.1f}%')
         print(f'\n# loader check {variant.name}: {args.loader_workers} '
-              f'workers, B={args.loader_batch}: waits for data '
+              f'workers, B={args.loader_batch}, T={args.loader_clip_len}: '
+              'waits for data '
               f"{100 * check['wait_share']:.1f}% of the loop{idle}, "
               f"{check['samples_per_s']:.0f} samples/s")
 

@@ -80,7 +80,7 @@ SPEED_ARGS_DRY = [
     '--compile-backend', 'eager', '--pipeline-samples', '8',
     '--pipeline-rounds', '1', '--epochs', '1', '--epoch-workers', '1',
     '--loader-check', '--loader-batch', '4', '--loader-iters', '2',
-    '--loader-workers', '1'
+    '--loader-workers', '1', '--loader-clip-len', '8'
 ]
 DATA_ARGS_DRY = ['--num-classes', '4', '--n-max', '12',
                  '--imbalance-factor', '4', '--val-per-class', '2']
@@ -633,13 +633,13 @@ def render_speed(speed: Dict) -> List[str]:
                                                     [''] * 4])
     lines += ['', '## Loader check (real DataLoader feeding train steps)', '']
     lines += _table(
-        ['variant', 'loader', 'workers', 'B', 'host waits for data',
+        ['variant', 'loader', 'workers', 'B', 'T', 'host waits for data',
          'GPU idle between steps', 'samples / s'],
         [[c['variant'], c['loader'], c['workers'], c['batch_size'],
-          _fmt(c['wait_share'], '.1%'), _fmt(c['gpu_idle_share'], '.1%'),
-          _fmt(c['samples_per_s'], '.0f')]
+          c.get('clip_len', 64), _fmt(c['wait_share'], '.1%'),
+          _fmt(c['gpu_idle_share'], '.1%'), _fmt(c['samples_per_s'], '.0f')]
          for c in speed.get('loader_check', [])] or [['not measured'] +
-                                                     [''] * 6])
+                                                     [''] * 7])
     pipelines = speed.get('pipelines', {}).get('ms_per_sample', {})
     lines += ['', '## Pipelines (ms per sample, one process)', '']
     lines += _table(['pipeline', 'ms / sample'],
