@@ -57,6 +57,26 @@ def test_motion_stats_of_hand_made_takes():
         [_take(0)])['jitter_per_body']
 
 
+def test_take_features_are_the_stock_pre_normalized_take():
+    """take_features normalises with the vectorized stand-in: the same
+    floats as mmaction's PreNormalize3D, also with empty frames and a
+    second person."""
+    from mmaction.datasets.transforms import PreNormalize3D
+    one = _take(0, frames=20, noise=0.01)
+    one['keypoint'][0, [0, 7, 19]] = 0  # frames without a joint
+    two = dict(one, keypoint=np.concatenate(
+        [one['keypoint'], _take(1, frames=20, seed=3)['keypoint']]))
+    two['keypoint'][0, :12] = 0  # the first person is the shorter one
+    for ann in (one, two):
+        stock = PreNormalize3D()(dict(keypoint=ann['keypoint'].copy(),
+                                      total_frames=ann['total_frames']))
+        kp = stock['keypoint'][0]
+        t = np.linspace(0, kp.shape[0] - 1,
+                        S.RESAMPLED_FRAMES).round().astype(int)
+        np.testing.assert_array_equal(S.take_features(ann),
+                                      kp[t].reshape(-1))
+
+
 def test_nearest_neighbour_counts_the_rare_classes():
     train = [_take(c, seed=c) for c in (0, 0, 0, 1, 1, 2, 3, 3)]
     test = [_take(c, seed=c, noise=0.001) for c in range(4)]
