@@ -1,0 +1,10 @@
+# Baseline on the Kinetics-400 skeletons (natural long tail), joint stream:
+# the cross-entropy baseline of this folder with square-root sampling: a
+# class is drawn with probability ~ sqrt(n_c), then one of its samples
+# uniformly (ClassPowerSampler, q = 0.5: between the natural epochs, q = 1,
+# and class-aware sampling, q = 0). Same epoch length (the training set once)
+# and schedule.
+_base_ = './ce_stgcnpp_k400_j.py'
+
+train_dataloader = dict(
+    sampler=dict(_delete_=True, type='ClassPowerSampler', q=0.5))
